@@ -1,0 +1,140 @@
+"""Parse, validate and publish the knowledge graph: one named graph per source file."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from server.config import Settings
+from server.passages import check_passages
+from server.store import StoreDirectory
+from server.validation import ValidationReport, validate
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Turtle file of the project and the named graph it is loaded into."""
+
+    path: Path
+    graph_iri: str
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A plain-text source document, such as the letter, and the IRI it is known by."""
+
+    path: Path
+    iri: str
+    graph_iri: str
+
+    def read(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a build must know before it may publish."""
+
+    report: ValidationReport
+    passage_problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.report.conforms and not self.passage_problems
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: str
+    triples: int
+    graphs: int
+    seconds: float
+
+
+class BuildRefused(Exception):
+    """The sources do not validate; nothing was published."""
+
+    def __init__(self, check: CheckResult) -> None:
+        super().__init__("the knowledge graph does not validate; the published store is unchanged")
+        self.check = check
+
+
+def turtle_sources(settings: Settings) -> list[SourceFile]:
+    """List the ontology, data and shapes files with their named-graph IRIs."""
+    root = settings.data_dir.parent
+    files = []
+    for directory in (settings.ontology_dir, settings.data_dir, settings.shapes_dir):
+        for path in sorted(directory.glob("*.ttl")):
+            relative = path.relative_to(root) if path.is_relative_to(root) else path.name
+            graph_path = Path(relative).with_suffix("").as_posix()
+            files.append(SourceFile(path, f"{settings.base_iri}graph/{graph_path}"))
+    return files
+
+
+def text_sources(settings: Settings) -> list[SourceText]:
+    """List the source documents in data/sources/ (see docs/MODEL.md, provenance)."""
+    return [
+        SourceText(
+            path,
+            f"{settings.base_iri}id/document/{path.stem}/tekst",
+            f"{settings.base_iri}graph/data/sources/{path.stem}",
+        )
+        for path in sorted((settings.data_dir / "sources").glob("*.txt"))
+    ]
+
+
+def check(settings: Settings, language: str = "en") -> CheckResult:
+    """Validate ontology and data against the shapes, and every passage against its text."""
+    data, shapes = Graph(), Graph()
+    for source in turtle_sources(settings):
+        target = shapes if source.path.parent == settings.shapes_dir else data
+        target.parse(source.path, format="turtle", publicID=settings.base_iri)
+    texts = {text.iri: text.read() for text in text_sources(settings)}
+    for iri, content in texts.items():
+        data.add((URIRef(iri), RDF.value, Literal(content)))
+    return CheckResult(validate(data, shapes, language), tuple(check_passages(data, texts)))
+
+
+def build(settings: Settings) -> BuildResult:
+    """Validate, load into a new store version and publish it; refuse invalid sources.
+
+    The previous version stays published and untouched when anything fails.
+    """
+    started = time.perf_counter()
+    result = check(settings)
+    if not result.ok:
+        raise BuildRefused(result)
+    directory = StoreDirectory(settings.store_dir)
+    with directory.building() as path:
+        store = ox.Store(str(path))
+        for source in turtle_sources(settings):
+            store.bulk_load(
+                path=source.path,
+                format=ox.RdfFormat.TURTLE,
+                base_iri=settings.base_iri,
+                to_graph=ox.NamedNode(source.graph_iri),
+            )
+        for text in text_sources(settings):
+            store.extend(_text_quads(text))
+        store.optimize()
+        triples = len(store)
+        graphs = sum(1 for _ in store.named_graphs())
+        store.flush()
+        del store  # close RocksDB before readers open the version
+        directory.publish(path)
+    directory.prune(settings.keep_versions)
+    return BuildResult(path.name, triples, graphs, time.perf_counter() - started)
+
+
+def _text_quads(text: SourceText) -> list[ox.Quad]:
+    graph = ox.NamedNode(text.graph_iri)
+    subject = ox.NamedNode(text.iri)
+    return [
+        ox.Quad(subject, ox.NamedNode(str(RDF.value)), ox.Literal(text.read()), graph),
+        ox.Quad(subject, ox.NamedNode(str(DCTERMS.format)), ox.Literal("text/plain"), graph),
+    ]

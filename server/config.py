@@ -1,0 +1,81 @@
+"""Typed settings, from defaults overridden by environment variables and by test config."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "MHKG_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the build and the server can be told; see README for each setting."""
+
+    # Every IRI we mint lives under this base (docs/MODEL.md).
+    base_iri: str = "https://mensenhandel-kg.nl/"
+    # The published store: versions/ plus a `current` link to the one being served.
+    store_dir: Path = Path("var/store")
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    data_dir: Path = PROJECT_ROOT / "data"
+    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    queries_dir: Path = PROJECT_ROOT / "queries"
+    # Query limits: a query is killed after this many seconds.
+    query_timeout_s: float = 30.0
+    max_request_bytes: int = 1_000_000
+    max_result_rows: int = 10_000
+    # Query processes kept per server worker: the number of queries it runs at once.
+    query_processes: int = 4
+    # Writes (SPARQL Update, Graph Store writes) need this bearer token; None = read-only.
+    update_token: str | None = field(default=None, repr=False)
+    # IRI prefixes that SERVICE may call; empty = federation refused.
+    service_allowlist: tuple[str, ...] = ()
+    cors_origin: str = "*"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    # Build versions kept on disk besides the current one, for readers still on them.
+    keep_versions: int = 2
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Return a copy with the given fields replaced, coerced to their types."""
+        return replace(
+            self, **{name: _coerce(self, name, value) for name, value in overrides.items()}
+        )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read `MHKG_*` variables (e.g. MHKG_QUERY_TIMEOUT_S=5), then apply overrides."""
+        environ = os.environ if environ is None else environ
+        settings = cls()
+        from_env = {
+            f.name: environ[ENV_PREFIX + f.name.upper()]
+            for f in fields(cls)
+            if ENV_PREFIX + f.name.upper() in environ
+        }
+        return settings.with_overrides(**from_env).with_overrides(**overrides)
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith(("/", "#")):
+            raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
+        if self.query_timeout_s <= 0 or self.max_result_rows <= 0 or self.max_request_bytes <= 0:
+            raise ValueError("limits must be positive")
+
+
+def _coerce(settings: Settings, name: str, value: object) -> object:
+    current = getattr(settings, name)
+    if not isinstance(value, str) or isinstance(current, str):
+        return value
+    if isinstance(current, Path):
+        return Path(value)
+    if isinstance(current, bool):
+        return value.lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, tuple):
+        return tuple(item for item in value.split() if item)
+    return value  # str | None fields such as update_token
