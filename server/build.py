@@ -64,6 +64,14 @@ class BuildRefused(Exception):
         self.check = check
 
 
+CURATED_GRAPH_PATHS = ("graph/ontology/", "graph/data/", "graph/shapes/")
+
+
+def is_curated_graph(settings: Settings, graph_iri: str) -> bool:
+    """Tell whether a named graph is rebuilt from the project's files by `mhkg build`."""
+    return graph_iri.startswith(tuple(settings.base_iri + path for path in CURATED_GRAPH_PATHS))
+
+
 def turtle_sources(settings: Settings) -> list[SourceFile]:
     """List the ontology, data and shapes files with their named-graph IRIs."""
     root = settings.data_dir.parent
@@ -111,7 +119,10 @@ def build(settings: Settings) -> BuildResult:
         raise BuildRefused(result)
     directory = StoreDirectory(settings.store_dir)
     with directory.building() as path:
-        store = ox.Store(str(path))
+        store = _start_from_current(directory, path)
+        for graph in list(store.named_graphs()):
+            if is_curated_graph(settings, graph.value):
+                store.remove_graph(graph)
         for source in turtle_sources(settings):
             store.bulk_load(
                 path=source.path,
@@ -129,6 +140,14 @@ def build(settings: Settings) -> BuildResult:
         directory.publish(path)
     directory.prune(settings.keep_versions)
     return BuildResult(path.name, triples, graphs, time.perf_counter() - started)
+
+
+def _start_from_current(directory: StoreDirectory, path: Path) -> ox.Store:
+    # External graphs loaded with `mhkg load` live only in the store: carry them over by
+    # starting from a checkpoint of the current version (hard links, so it costs little).
+    if directory.current_version() is not None:
+        ox.Store.read_only(str(directory.current_path())).backup(str(path))
+    return ox.Store(str(path))
 
 
 def _text_quads(text: SourceText) -> list[ox.Quad]:

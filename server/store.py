@@ -67,8 +67,10 @@ class StoreDirectory:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as error:
                 raise RuntimeError(f"another build is running in {self.root}") from error
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            path = self.versions / f"{stamp}-{uuid.uuid4().hex[:8]}"
+            # Names sort in build order: prune() and humans rely on it.
+            now = time.time_ns()
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
+            path = self.versions / f"{stamp}.{now % 1_000_000_000:09d}Z-{uuid.uuid4().hex[:6]}"
             try:
                 yield path
             except BaseException:
