@@ -24,6 +24,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
     "sh": "http://www.w3.org/ns/shacl#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "vann": "http://purl.org/vocab/vann/",
 }
 
 # Our own namespaces, relative to the configured base IRI (see docs/MODEL.md).
