@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyshacl
-from rdflib import RDF, Graph, Literal, Namespace
+from rdflib import Graph, Literal, Namespace
 from rdflib.term import Node
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -64,9 +64,9 @@ def validate(data: Graph, shapes: Graph, language: str = "en") -> ValidationRepo
     _conforms, report_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True
     )
+    # Only top-level results: the nested sh:detail results repeat them from helper shapes.
     results = [
-        _result(report_graph, node, language)
-        for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        _result(report_graph, node, language) for node in report_graph.objects(None, SH.result)
     ]
     results.sort(key=lambda r: (_SEVERITY_ORDER[SH[r.severity]], r.focus_node, r.path or ""))
     return ValidationReport(tuple(results))
