@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rdflib import Graph
+from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib.term import Node
 
 # The letter is printed with line breaks and hyphenation ("uitbuitings-\nsituatie"),
 # so a quote typed as running text must match across both.
@@ -43,27 +44,37 @@ def _word_pattern(word: str) -> str:
     return r"(?:-\s*\n\s*)?".join(re.escape(char) for char in word)
 
 
-_PASSAGES_QUERY = """
-PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT ?passage ?source ?exact ?start ?end WHERE {
-    ?passage oa:hasSource ?source ;
-        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact ?exact ] ,
-                       [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] .
-}
-"""
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 
 def check_passages(graph: Graph, texts: dict[str, str]) -> list[str]:
     """Return a problem for every passage whose quote is not the text at its offsets.
 
-    `texts` maps the IRI of each source text to its content.
+    `texts` maps the IRI of each source text to its content. (Walking the triples is
+    a hundred times faster than the equivalent SPARQL query in rdflib.)
     """
     problems = []
-    for passage, source, exact, start, end in graph.query(_PASSAGES_QUERY):
+    for passage, source in graph.subject_objects(OA.hasSource):
         text = texts.get(str(source))
         if text is None:
             problems.append(f"{passage}: unknown source text {source}")
-        elif text[int(start) : int(end)] != str(exact):
-            found = text[int(start) : int(end)]
+            continue
+        quotes = [
+            graph.value(s, OA.exact) for s in _selectors(graph, passage, OA.TextQuoteSelector)
+        ]
+        spans = [
+            (graph.value(s, OA.start), graph.value(s, OA.end))
+            for s in _selectors(graph, passage, OA.TextPositionSelector)
+        ]
+        if len(quotes) != 1 or len(spans) != 1 or None in (quotes[0], *spans[0]):
+            problems.append(f"{passage}: needs one quote and one position selector")
+            continue
+        (exact,), ((start, end),) = quotes, spans
+        found = text[int(start) : int(end)]
+        if found != str(exact):
             problems.append(f"{passage}: quote {str(exact)!r} is not at {start}-{end} ({found!r})")
     return problems
+
+
+def _selectors(graph: Graph, passage: Node, kind: URIRef) -> list[Node]:
+    return [s for s in graph.objects(passage, OA.hasSelector) if (s, RDF.type, kind) in graph]

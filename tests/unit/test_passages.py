@@ -51,3 +51,15 @@ def test_check_passages_reports_a_quote_at_wrong_offsets() -> None:
 def test_check_passages_reports_an_unknown_source() -> None:
     problems = check_passages(_passage_graph("kabinet", 4, 11), {})
     assert "unknown source text" in problems[0]
+
+
+def test_check_passages_reports_a_passage_without_a_position() -> None:
+    graph = Graph().parse(
+        format="turtle",
+        data="""
+        @prefix oa: <http://www.w3.org/ns/oa#> .
+        <http://x/p> oa:hasSource <http://x/text> ;
+            oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "kabinet" ] .
+        """,
+    )
+    assert "one quote and one position" in check_passages(graph, {"http://x/text": TEXT})[0]
