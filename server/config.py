@@ -36,6 +36,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    # Request threads per worker: more than query_processes, so that clients can wait for
+    # a free query process while /healthz and cached answers are still served.
+    threads: int = 8
     # Build versions kept on disk besides the current one, for readers still on them.
     keep_versions: int = 2
 

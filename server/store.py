@@ -117,7 +117,7 @@ class PublishedStore:
             path = self.directory.current_path()
             try:
                 store = ox.Store.read_only(str(path))
-            except OSError as error:
+            except (OSError, RuntimeError) as error:  # RocksDB reports corruption as either
                 raise StoreUnavailable(f"cannot open the store in {path}: {error}") from error
             self._store, self._version = store, path.name
         return self._store, self._version

@@ -1,0 +1,27 @@
+"""Build the Flask application: settings, the store executor, and the blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from server import context, cors, errors, graph_store, operations, sparql
+from server.config import Settings
+from server.executor import ChildProcessExecutor
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Return a new app; query processes start on the first request, not here.
+
+    Call `server.context.of(app).executor.close()` to stop them when done (tests do).
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    # Werkzeug answers bodies over the limit with 413 before a view reads them.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    context.install(app, settings, ChildProcessExecutor(settings))
+    errors.register_error_handlers(app)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(graph_store.blueprint)
+    operations.init_app(app)
+    cors.init_app(app, settings)
+    return app

@@ -1,0 +1,140 @@
+"""Limits: request size, a time limit that really stops a query, and a store that goes away."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from server.config import Settings
+from server.store import StoreDirectory
+from tests.http.conftest import MAX_REQUEST_BYTES, settings_for
+from tests.http.support import ENDLESS_QUERY, EX, build_store, descendants
+
+SIMPLE = f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"
+TIMEOUT_S = 2.0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ({"query": "ASK {} #" + "x" * MAX_REQUEST_BYTES}, None),
+        (b"ASK {} #" + b"x" * MAX_REQUEST_BYTES, "application/sparql-query"),
+    ],
+    ids=["form", "direct"],
+)
+def test_a_body_over_the_limit_is_413(
+    client: FlaskClient, data: dict | bytes, content_type: str | None
+) -> None:
+    response = client.post("/sparql", data=data, content_type=content_type)
+    assert response.status_code == 413
+    assert response.mimetype == "text/plain"
+    assert f"{MAX_REQUEST_BYTES} bytes" in response.text
+
+
+def run_in_thread(call: Callable[[], TestResponse]) -> tuple[threading.Thread, list[TestResponse]]:
+    """Start `call` in a thread; the list receives its response."""
+    responses: list[TestResponse] = []
+    thread = threading.Thread(target=lambda: responses.append(call()), daemon=True)
+    thread.start()
+    return thread, responses
+
+
+def test_a_query_over_the_time_limit_is_stopped_while_others_are_answered(
+    read_store: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    app = make_app(settings_for(read_store, query_timeout_s=TIMEOUT_S, query_processes=2))
+    client = app.test_client()
+    for _ in range(2):  # start both query processes before counting processes
+        assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+    processes_before = descendants(os.getpid())
+
+    started = time.monotonic()
+    thread, endless = run_in_thread(
+        lambda: app.test_client().get("/sparql", query_string={"query": ENDLESS_QUERY})
+    )
+    time.sleep(0.3)
+    simple_started = time.monotonic()
+    simple = client.get("/sparql", query_string={"query": SIMPLE})
+    assert simple.status_code == 200
+    assert time.monotonic() - simple_started < 1.0
+    thread.join(timeout=TIMEOUT_S + 10)
+    elapsed = time.monotonic() - started
+
+    assert endless[0].status_code == 503
+    assert f"time limit of {TIMEOUT_S:g} s" in endless[0].text
+    assert TIMEOUT_S <= elapsed < TIMEOUT_S + 3
+    # The stopped process was killed, reaped and replaced: same count, no zombies.
+    processes_after = descendants(os.getpid())
+    assert len(processes_after) == len(processes_before)
+    assert "Z" not in processes_after.values()
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+
+
+def test_clients_beyond_the_pool_wait_within_the_same_limit(
+    read_store: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    app = make_app(settings_for(read_store, query_timeout_s=TIMEOUT_S, query_processes=1))
+    started = time.monotonic()
+    calls = [
+        run_in_thread(lambda q=q: app.test_client().get("/sparql", query_string={"query": q}))
+        for q in (ENDLESS_QUERY, ENDLESS_QUERY + " ")
+    ]
+    for thread, _ in calls:
+        thread.join(timeout=3 * TIMEOUT_S + 10)
+    assert [responses[0].status_code for _, responses in calls] == [503, 503]
+    assert time.monotonic() - started < 2 * TIMEOUT_S + 3
+
+
+def test_an_update_over_the_time_limit_is_stopped_and_changes_nothing(
+    tmp_path: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    store = build_store(tmp_path / "store")
+    settings = settings_for(store, query_timeout_s=TIMEOUT_S, update_token="t")
+    client = make_app(settings).test_client()
+    version = StoreDirectory(store).current_version()
+    endless_insert = ENDLESS_QUERY.replace(
+        "SELECT (COUNT(*) AS ?n)", f"INSERT {{ <{EX}a> <{EX}b> ?x }}"
+    )
+    response = client.post(
+        "/sparql", data={"update": endless_insert}, headers={"Authorization": "Bearer t"}
+    )
+    assert response.status_code == 503
+    assert StoreDirectory(store).current_version() == version
+    assert len(list(StoreDirectory(store).versions.iterdir())) == 1
+
+
+def test_a_store_that_disappears_gives_503_and_comes_back(
+    tmp_path: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    store = build_store(tmp_path / "store")
+    client = make_app(settings_for(store)).test_client()
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+    link = StoreDirectory(store).current_link
+    target = os.readlink(link)
+    link.unlink()
+    gone = client.get("/sparql", query_string={"query": SIMPLE})
+    assert gone.status_code == 503
+    assert "no store" in gone.text
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json["store_loaded"] is False
+    os.symlink(target, link)
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+
+
+def test_no_store_at_all_gives_503(tmp_path: Path, make_app: Callable[[Settings], Flask]) -> None:
+    client = make_app(settings_for(tmp_path / "empty")).test_client()
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 503
+    assert client.get("/sparql").status_code == 503
+    assert client.get("/store?default").status_code == 503
+    assert json.loads(client.get("/healthz").data)["status"] == "unavailable"
