@@ -135,7 +135,12 @@ def _answer(
 def _run_query(
     store: ox.Store, version: str, request: QueryRequest, limit: int, namespaces: dict[str, str]
 ) -> Result:
-    answer = store.query(request.query, **_dataset_arguments(request.dataset))
+    answer = store.query(
+        request.query,
+        base_iri=request.base_iri,
+        substitutions={ox.Variable(name): term for name, term in request.substitutions} or None,
+        **_dataset_arguments(request.dataset),
+    )
     if isinstance(answer, ox.QueryBoolean):
         body = answer.serialize(format=_results_format(request))
         return Result(body, "boolean", version)

@@ -35,6 +35,11 @@ class QueryRequest:
     results_format: str | None
     graph_format: str | None
     dataset: Dataset = Dataset()
+    # Values bound to variables as RDF terms (SEP-0007), never pasted into the text; the
+    # variables must be projected by a SELECT.
+    substitutions: tuple[tuple[str, object], ...] = ()
+    # Resolves relative IRIs in the query, so named queries can say <id/...> on any base.
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
