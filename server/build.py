@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -119,35 +120,31 @@ def build(settings: Settings) -> BuildResult:
         raise BuildRefused(result)
     directory = StoreDirectory(settings.store_dir)
     with directory.building() as path:
-        store = _start_from_current(directory, path)
-        for graph in list(store.named_graphs()):
-            if is_curated_graph(settings, graph.value):
-                store.remove_graph(graph)
-        for source in turtle_sources(settings):
-            store.bulk_load(
-                path=source.path,
-                format=ox.RdfFormat.TURTLE,
-                base_iri=settings.base_iri,
-                to_graph=ox.NamedNode(source.graph_iri),
-            )
-        for text in text_sources(settings):
-            store.extend(_text_quads(text))
-        store.optimize()
-        triples = len(store)
-        graphs = sum(1 for _ in store.named_graphs())
-        store.flush()
-        del store  # close RocksDB before readers open the version
+        triples, graphs = directory.write_copy(path, partial(_load_curated, settings))
         directory.publish(path)
     directory.prune(settings.keep_versions)
     return BuildResult(path.name, triples, graphs, time.perf_counter() - started)
 
 
-def _start_from_current(directory: StoreDirectory, path: Path) -> ox.Store:
-    # External graphs loaded with `mhkg load` live only in the store: carry them over by
-    # starting from a checkpoint of the current version (hard links, so it costs little).
-    if directory.current_version() is not None:
-        ox.Store.read_only(str(directory.current_path())).backup(str(path))
-    return ox.Store(str(path))
+def _load_curated(settings: Settings, store: ox.Store) -> tuple[int, int]:
+    """Replace the curated graphs of `store` with the project's files; return the sizes.
+
+    External graphs loaded with `mhkg load` live only in the store, and stay.
+    """
+    for graph in list(store.named_graphs()):
+        if is_curated_graph(settings, graph.value):
+            store.remove_graph(graph)
+    for source in turtle_sources(settings):
+        store.bulk_load(
+            path=source.path,
+            format=ox.RdfFormat.TURTLE,
+            base_iri=settings.base_iri,
+            to_graph=ox.NamedNode(source.graph_iri),
+        )
+    for text in text_sources(settings):
+        store.extend(_text_quads(text))
+    store.optimize()
+    return len(store), sum(1 for _ in store.named_graphs())
 
 
 def _text_quads(text: SourceText) -> list[ox.Quad]:

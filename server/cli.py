@@ -1,4 +1,4 @@
-"""The `mhkg` command: build, validate, query and serve the knowledge graph."""
+"""The `mhkg` command: build, validate, query and serve the knowledge graph, load external data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from server.build import BuildRefused, build, check
 from server.config import Settings
+from server.external import ExternalDataError, list_graphs, load, unload
 from server.namespaces import prefixes
 from server.store import PublishedStore, StoreDirectory, StoreUnavailable
 
@@ -66,6 +67,23 @@ def _parser() -> argparse.ArgumentParser:
         default="table",
         help="output format (default: a table, or Turtle for graph results)",
     )
+
+    load_cmd = command("load", _load, "stream an RDF file or URL into a named graph of its own")
+    load_cmd.add_argument("source", help="file path or http(s) URL; .gz or gzip data is unpacked")
+    load_cmd.add_argument("--graph", required=True, help="IRI of the named graph to load into")
+    load_cmd.add_argument("--store", type=Path, help="store directory (MHKG_STORE_DIR)")
+    load_cmd.add_argument(
+        "--format",
+        help="ttl, nt, nq, trig, rdf, jsonld or a media type (default: from the extension)",
+    )
+    load_cmd.add_argument("--base", help="base IRI for relative IRIs (default: the source's IRI)")
+
+    unload_cmd = command("unload", _unload, "remove a loaded graph and its catalogue record")
+    unload_cmd.add_argument("--graph", required=True, help="IRI of the graph to remove")
+    unload_cmd.add_argument("--store", type=Path, help="store directory (MHKG_STORE_DIR)")
+
+    graphs = command("graphs", _graphs, "list the named graphs, their size and origin")
+    graphs.add_argument("--store", type=Path, help="store directory (MHKG_STORE_DIR)")
 
     serve = command("serve", _serve, "serve the SPARQL endpoint and site")
     serve.add_argument("--store", type=Path, help="store directory (MHKG_STORE_DIR)")
@@ -181,11 +199,57 @@ def _short(term: object, known_prefixes: dict[str, str]) -> str:
     return str(term)
 
 
+def _load(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        result = load(
+            settings,
+            args.source,
+            args.graph,
+            format_name=args.format,
+            base_iri=args.base,
+            progress_stream=sys.stderr,
+        )
+    except (ExternalDataError, OSError, SyntaxError, ValueError, RuntimeError) as error:
+        message = f"cannot load {args.source}, the published store is unchanged: {error}"
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    verb = "replaced" if result.replaced else "loaded"
+    print(
+        f"{verb} <{result.graph}>: {result.triples} triples from {result.source} "
+        f"in {result.seconds:.2f} s, published version {result.version}"
+    )
+    return EXIT_OK
+
+
+def _unload(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        version = unload(settings, args.graph)
+    except (ExternalDataError, OSError, ValueError, RuntimeError) as error:
+        print(f"error: cannot unload {args.graph}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"removed <{args.graph}>, published version {version}")
+    return EXIT_OK
+
+
+def _graphs(settings: Settings, args: argparse.Namespace) -> int:
+    store, version = PublishedStore(StoreDirectory(settings.store_dir)).get()
+    infos = list_graphs(settings, store)
+    rows = [("graph", "triples", "origin")]
+    rows += [(info.graph, f"{info.triples:,}", info.origin) for info in infos]
+    graph_width = max(len(graph) for graph, _triples, _origin in rows)
+    count_width = max(len(triples) for _graph, triples, _origin in rows)
+    for graph, triples, origin in rows:
+        print(f"{graph.ljust(graph_width)}  {triples.rjust(count_width)}  {origin}")
+    print(f"({len(infos)} graphs in version {version})")
+    return EXIT_OK
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server.serve import serve  # imported here: gunicorn is only needed to serve
 
     StoreDirectory(settings.store_dir).current_path()  # fail early with a clear message
-    return serve(settings)
+    serve(settings)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

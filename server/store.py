@@ -17,12 +17,16 @@ import fcntl
 import os
 import shutil
 import time
+import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -76,6 +80,29 @@ class StoreDirectory:
             except BaseException:
                 shutil.rmtree(path, ignore_errors=True)
                 raise
+
+    def write_copy(self, path: Path, write: Callable[[ox.Store], T]) -> T:
+        """Run `write` on a writable copy of the current version at `path`, then close it.
+
+        The copy is a checkpoint (hard links to immutable files, so it costs little); with
+        nothing published yet, `write` gets an empty store. RocksDB writes files when the
+        store closes, which is when the last reference goes, and an exception's traceback
+        keeps its frames' locals alive: the store would close after `building()` removed a
+        failed version and recreate files in it. So the frames are cleared before the
+        exception leaves; `write` must not hand the store to anything that outlives it.
+        """
+        if self.current_version() is not None:
+            ox.Store.read_only(str(self.current_path())).backup(str(path))
+        store = ox.Store(str(path))
+        try:
+            result = write(store)
+            store.flush()
+        except BaseException as error:
+            traceback.clear_frames(error.__traceback__)
+            raise
+        finally:
+            del store
+        return result
 
     def publish(self, version_path: Path) -> None:
         """Make `version_path` the current version with one atomic rename."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,32 @@ def test_a_missing_version_directory_is_reported_clearly(tmp_path: Path) -> None
     shutil.rmtree(path)
     with pytest.raises(StoreUnavailable, match="missing"):
         PublishedStore(directory).get()
+
+
+def test_a_failed_write_copy_leaves_only_the_published_version(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path)
+    good = _write_version(directory, "good")
+
+    def fail(store: ox.Store) -> None:
+        store.add(ox.Quad(SUBJECT, PREDICATE, ox.Literal("half")))
+        raise ValueError("invalid data")
+
+    try:
+        with directory.building() as path:
+            directory.write_copy(path, fail)
+    except ValueError:
+        pass
+    gc.collect()  # whatever still held the store closes it now
+    assert not path.exists()
+    assert sorted(p.name for p in directory.versions.iterdir()) == [good.name]
+
+
+def test_write_copy_starts_from_the_current_version(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path)
+    _write_version(directory, "first")
+    with directory.building() as path:
+        directory.write_copy(
+            path, lambda store: store.add(ox.Quad(SUBJECT, PREDICATE, ox.Literal("second")))
+        )
+        directory.publish(path)
+    assert sorted(_values(PublishedStore(directory).get()[0])) == ["first", "second"]
