@@ -29,6 +29,7 @@ import pyoxigraph as ox
 import pytest
 
 from server.config import Settings
+from server.named_queries import MissingParameter, load_query
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = ROOT / "queries"
@@ -50,12 +51,8 @@ WELL_FORMED_PARAMETER = re.compile(
 INJECTION = "nl\"') } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } #"
 
 
-class MissingParameter(ValueError):
-    """A required query parameter (?_name) was not given."""
-
-
 # --------------------------------------------------------------------------------------------
-# Running a named query (to be moved into the server as server.named_queries)
+# Running a named query (with the server's loader, server.named_queries)
 # --------------------------------------------------------------------------------------------
 
 
@@ -79,24 +76,10 @@ def run_named_query(
     """Run queries/<name>.rq against the store, with its parameters bound as data.
 
     ``bindings`` maps parameter names without the leading ``?`` (``_actor_iri``,
-    ``__taal``) to RDF terms. Relative IRIs in the query resolve against ``base_iri``; the
-    default graph is the union of all graphs.
+    ``__taal``) to RDF terms. The server's loader (server.named_queries) reads the query,
+    so these tests check what the API runs.
     """
-    text = query_text(name)
-    parameters = query_parameters(text)
-    bindings = dict(bindings or {})
-    unknown = set(bindings) - set(parameters)
-    if unknown:
-        raise ValueError(f"{name}: unknown parameters {sorted(unknown)}")
-    missing = [p for p, required in parameters.items() if required and p not in bindings]
-    if missing:
-        raise MissingParameter(f"{name}: missing required parameters {missing}")
-    return store.query(
-        text,
-        base_iri=base_iri,
-        use_default_graph_as_union=True,
-        substitutions={ox.Variable(p): term for p, term in bindings.items()},
-    )
+    return load_query(QUERIES_DIR / f"{name}.rq", base_iri).run(store, base_iri, bindings)
 
 
 def _code(text: str) -> str:
