@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server import context, cors, errors, graph_store, operations, sparql
+from server import (
+    api,
+    api_store,
+    catalog,
+    context,
+    cors,
+    downloads,
+    errors,
+    graph_store,
+    operations,
+    sparql,
+    website,
+)
+from server.backends import select_executor
 from server.config import Settings
-from server.executor import ChildProcessExecutor
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -18,10 +30,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     # Werkzeug answers bodies over the limit with 413 before a view reads them.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    context.install(app, settings, ChildProcessExecutor(settings))
+    context.install(app, settings, select_executor(settings))
     errors.register_error_handlers(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(graph_store.blueprint)
+    api_store.init_app(app, settings)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(catalog.blueprint)
+    app.register_blueprint(downloads.blueprint)
     operations.init_app(app)
+    website.init_app(app, settings)
     cors.init_app(app, settings)
     return app

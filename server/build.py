@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +17,7 @@ from rdflib.namespace import DCTERMS
 from server.config import Settings
 from server.passages import check_passages
 from server.store import StoreDirectory
-from server.validation import ValidationReport, validate
+from server.validation import ValidationReport, combined, shape_partition, validate
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class BuildRefused(Exception):
         self.check = check
 
 
+# Validation processes at most: each costs a Python start and a parse of the sources.
+_MAX_VALIDATION_PROCESSES = 4
+
 CURATED_GRAPH_PATHS = ("graph/ontology/", "graph/data/", "graph/shapes/")
 
 
@@ -99,6 +105,13 @@ def text_sources(settings: Settings) -> list[SourceText]:
 
 def check(settings: Settings, language: str = "en") -> CheckResult:
     """Validate ontology and data against the shapes, and every passage against its text."""
+    data, shapes, texts = _read_sources(settings)
+    report = _validate_in_parts(data, shapes, language)
+    return CheckResult(report, tuple(check_passages(data, texts)))
+
+
+def _read_sources(settings: Settings) -> tuple[Graph, Graph, dict[str, str]]:
+    """Parse the data (ontology, data, texts) and the shapes; return them and the texts."""
     data, shapes = Graph(), Graph()
     for source in turtle_sources(settings):
         target = shapes if source.path.parent == settings.shapes_dir else data
@@ -106,7 +119,61 @@ def check(settings: Settings, language: str = "en") -> CheckResult:
     texts = {text.iri: text.read() for text in text_sources(settings)}
     for iri, content in texts.items():
         data.add((URIRef(iri), RDF.value, Literal(content)))
-    return CheckResult(validate(data, shapes, language), tuple(check_passages(data, texts)))
+    return data, shapes, texts
+
+
+def _validate_in_parts(data: Graph, shapes: Graph, language: str) -> ValidationReport:
+    """Validate on every core: pySHACL otherwise spends most of a build on one.
+
+    The shapes are split into parts that together give exactly the results of one
+    validation (server.validation.shape_partition). Each part but the first runs in a
+    forked process, which shares the parsed graphs instead of parsing again. Only a process
+    running no other thread is forked (a fork copies locks that other threads may hold);
+    otherwise, as in a test session, the whole validation runs here.
+    """
+    parts = min(os.cpu_count() or 1, _MAX_VALIDATION_PROCESSES)
+    partition = shape_partition(shapes, parts) if parts > 1 and _single_threaded() else None
+    if partition is None:
+        return validate(data, shapes, language)
+    fork = multiprocessing.get_context("fork")
+    children = []
+    for part in partition[1:]:
+        receiver, sender = fork.Pipe(duplex=False)
+        process = fork.Process(target=_validate_into, args=(sender, data, part, language))
+        process.start()
+        sender.close()
+        children.append((process, receiver, part))
+    try:
+        reports = [validate(data, partition[0], language)]
+        for _process, receiver, part in children:
+            try:
+                reports.append(receiver.recv())
+            except EOFError:  # the process died: do its part here, and see why
+                reports.append(validate(data, part, language))
+    finally:
+        for process, receiver, _part in children:
+            receiver.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    return combined(reports)
+
+
+def _validate_into(sender: Connection, data: Graph, shapes: Graph, language: str) -> None:
+    sender.send(validate(data, shapes, language))
+
+
+def _single_threaded() -> bool:
+    """Tell whether this process runs one thread only, counting threads of native code."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1]) == 1
+    except OSError:
+        pass
+    return False
 
 
 def build(settings: Settings) -> BuildResult:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build import BuildRefused, build, check
 from server.config import Settings
-from server.external import ExternalDataError, list_graphs, load, unload
 from server.namespaces import prefixes
 from server.store import PublishedStore, StoreDirectory, StoreUnavailable
 
@@ -90,16 +88,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
+    serve.add_argument(
+        "--store-url",
+        help="serve an external SPARQL 1.1 store at this query/update endpoint instead of "
+        "--store (MHKG_STORE_URL; password or token only as MHKG_STORE_PASSWORD / "
+        "MHKG_STORE_TOKEN, never on the command line)",
+    )
+    serve.add_argument("--store-query-url", help="its query endpoint, if another")
+    serve.add_argument("--store-update-url", help="its update endpoint, if another")
+    serve.add_argument("--store-graph-url", help="its Graph Store Protocol endpoint")
+    serve.add_argument("--store-username", help="user name for HTTP basic authentication")
     return parser
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     names = {"store": "store_dir", "base_iri": "base_iri", "host": "host", "port": "port"}
     names["workers"] = "workers"
+    for remote in ("url", "query_url", "update_url", "graph_url", "username"):
+        names[f"store_{remote}"] = f"store_{remote}"
     return {field: getattr(args, arg, None) for arg, field in names.items()}
 
 
 def _validate(settings: Settings, args: argparse.Namespace) -> int:
+    from server.build import check  # imported here: rdflib and pyshacl only where needed
+
     try:
         result = check(settings, language=args.lang)
     except (OSError, SyntaxError, ValueError) as error:
@@ -112,6 +124,8 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _build(settings: Settings, args: argparse.Namespace) -> int:
+    from server.build import BuildRefused, build
+
     try:
         result = build(settings)
     except BuildRefused as refused:
@@ -200,6 +214,8 @@ def _short(term: object, known_prefixes: dict[str, str]) -> str:
 
 
 def _load(settings: Settings, args: argparse.Namespace) -> int:
+    from server.external import ExternalDataError, load
+
     try:
         result = load(
             settings,
@@ -222,6 +238,8 @@ def _load(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _unload(settings: Settings, args: argparse.Namespace) -> int:
+    from server.external import ExternalDataError, unload
+
     try:
         version = unload(settings, args.graph)
     except (ExternalDataError, OSError, ValueError, RuntimeError) as error:
@@ -232,6 +250,8 @@ def _unload(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _graphs(settings: Settings, args: argparse.Namespace) -> int:
+    from server.external import list_graphs
+
     store, version = PublishedStore(StoreDirectory(settings.store_dir)).get()
     infos = list_graphs(settings, store)
     rows = [("graph", "triples", "origin")]
@@ -245,9 +265,11 @@ def _graphs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from server.backends import uses_remote_store
     from server.serve import serve  # imported here: gunicorn is only needed to serve
 
-    StoreDirectory(settings.store_dir).current_path()  # fail early with a clear message
+    if not uses_remote_store(settings):
+        StoreDirectory(settings.store_dir).current_path()  # fail early with a clear message
     serve(settings)
     return EXIT_OK
 

@@ -28,6 +28,9 @@ class Settings:
     max_result_rows: int = 10_000
     # Query processes kept per server worker: the number of queries it runs at once.
     query_processes: int = 4
+    # A query on a worker's last free query process is stopped after this many seconds
+    # while other requests wait, so short queries are answered during a flood of long ones.
+    preempt_after_s: float = 0.5
     # Writes (SPARQL Update, Graph Store writes) need this bearer token; None = read-only.
     update_token: str | None = field(default=None, repr=False)
     # IRI prefixes that SERVICE may call; empty = federation refused.
@@ -41,6 +44,26 @@ class Settings:
     threads: int = 8
     # Build versions kept on disk besides the current one, for readers still on them.
     keep_versions: int = 2
+    # Published in the dataset description (dcat:contactPoint) when set.
+    contact_email: str | None = None
+    # Writing the downloads of a store version (once per version) is stopped after this long.
+    dump_timeout_s: float = 600.0
+    # Complete answers kept in memory by each server worker for repeated requests (0 = none).
+    result_cache_bytes: int = 64_000_000
+    # An external SPARQL 1.1 store to serve instead of the embedded one (docs/SCALING.md):
+    # store_url is its query and update endpoint; the specific URLs override it, and without
+    # a Graph Store endpoint graphs are read and written through SPARQL.
+    store_url: str | None = None
+    store_query_url: str | None = None
+    store_update_url: str | None = None
+    store_graph_url: str | None = None
+    # Credentials for the external store: HTTP basic (username + password) or a bearer token.
+    store_username: str | None = None
+    store_password: str | None = field(default=None, repr=False)
+    store_token: str | None = field(default=None, repr=False)
+    # With an external store, answers are reused for at most this long, as others may change
+    # its data unseen (writes made through this server count at once).
+    store_refresh_s: float = 60.0
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with the given fields replaced, coerced to their types."""

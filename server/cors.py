@@ -7,7 +7,9 @@ from flask import Flask, Response, request
 from server.config import Settings
 
 # Response headers a script may read besides the CORS-safelisted ones.
-EXPOSED_HEADERS = "ETag, MHKG-Result-Truncated, MHKG-Store-Version, Content-Length"
+EXPOSED_HEADERS = (
+    "ETag, MHKG-Result-Truncated, MHKG-Store-Version, Content-Length, Link, MHKG-Total-Rows"
+)
 ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Accept, Authorization, Content-Type, If-None-Match"
 PREFLIGHT_MAX_AGE_S = 600

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+import time
+
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+# A client sends its whole body before it reads the answer. Closing the connection on unread
+# data resets it, and the client sees a broken pipe instead of our error (a 413, or a 403
+# that needed no body), so the rest of the body is read and dropped first, within bounds.
+_DRAIN_LIMIT_BYTES = 64 * 2**20
+_DRAIN_LIMIT_S = 5.0
+_DRAIN_CHUNK_BYTES = 2**16
 
 
 class HttpError(Exception):
@@ -34,8 +43,32 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
     return response
 
 
+def _drain_request_body() -> None:
+    """Read and drop what is left of the request body, within the drain limits."""
+    stream = request.environ.get("wsgi.input")
+    has_body = request.content_length or request.environ.get("wsgi.input_terminated")
+    if stream is None or not has_body:
+        return  # reading a stream without a known end could wait for the client forever
+    deadline = time.monotonic() + _DRAIN_LIMIT_S
+    drained = 0
+    try:
+        while drained < _DRAIN_LIMIT_BYTES and time.monotonic() < deadline:
+            chunk = stream.read(_DRAIN_CHUNK_BYTES)
+            if not chunk:
+                return
+            drained += len(chunk)
+    except (OSError, ValueError):  # the client went away or the stream is closed
+        return
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make our errors, Werkzeug's and unexpected ones all answer in plain text."""
+
+    @app.after_request
+    def _drain_after_an_error(response: Response) -> Response:
+        if response.status_code >= 400:
+            _drain_request_body()
+        return response
 
     @app.errorhandler(HttpError)
     def _our_error(error: HttpError) -> Response:

@@ -3,22 +3,38 @@
 pyoxigraph has no timeout or cancellation in Python, and a thread cannot be stopped, so
 each server worker keeps a small pool of query processes. A request waits for a free one
 and for its answer within one deadline; past it the process is killed and replaced, and
-the client gets a 503, never a partial answer.
+the client gets a 503, never a partial answer. Which request gets a free process is up to
+server.admission: fairly between clients, with one process kept turning over quickly.
 """
 
 from __future__ import annotations
 
-import queue
+import os
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Protocol
 
+from flask import has_request_context, request
+
 from server import child
+from server.admission import Admission
 from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
 from server.store import StoreDirectory
+
+# How often a running query checks whether it must make way; a reply ends the wait at once.
+_MAKE_WAY_CHECK_S = 0.05
+# A query that has used this much CPU gets a lower CPU priority, so that short queries
+# started meanwhile are not slowed down by it; its process is replaced before the next one.
+_LONG_QUERY_S = 0.25
+_LONG_QUERY_NICENESS = 10
+_CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_MADE_WAY = "made_way"
 
 
 class Executor(Protocol):
@@ -48,29 +64,45 @@ class ChildProcessExecutor:
         self._directory = StoreDirectory(settings.store_dir)
         self._timeout_s = settings.query_timeout_s
         self._children = [_QueryProcess(settings) for _ in range(settings.query_processes)]
-        self._idle: queue.SimpleQueue[_QueryProcess] = queue.SimpleQueue()
-        for query_process in self._children:
-            self._idle.put(query_process)
+        self._admission = Admission(self._children, settings.preempt_after_s)
 
     def execute(self, request: QueryRequest | GraphRequest) -> Result:
         """Return the answer, waiting for a free process and the answer within the limit."""
         deadline = time.monotonic() + self._timeout_s
-        try:
-            query_process = self._idle.get(timeout=self._timeout_s)
-        except queue.Empty:
+        client = _client_address()
+        reply = self._run_once(request, client, deadline, reserve_allowed=True)
+        if isinstance(reply, Failure) and reply.reason == _MADE_WAY:
+            # It ran too long on the reserve while others waited: on a full-time process now.
+            reply = self._run_once(request, client, deadline, reserve_allowed=False)
+        if isinstance(reply, Failure):
+            raise HttpError(reply.status, reply.message, reason=reply.reason)
+        return reply
+
+    def _run_once(
+        self,
+        request: QueryRequest | GraphRequest,
+        client: str,
+        deadline: float,
+        *,
+        reserve_allowed: bool,
+    ) -> Result | Failure:
+        lease = self._admission.acquire(client, deadline, reserve_allowed)
+        if lease is None:
             raise HttpError(
                 503,
                 f"All {len(self._children)} query processes stayed busy for the time limit "
                 f"of {self._timeout_s:g} s; try again later.",
                 reason="busy",
-            ) from None
+            )
+        reply: Result | Failure | None = None
         try:
-            reply = query_process.run(request, deadline)
+            reply = lease.process.run(
+                request, deadline, lambda: self._admission.should_make_way(lease)
+            )
+            return reply
         finally:
-            self._idle.put(query_process)
-        if isinstance(reply, Failure):
-            raise HttpError(reply.status, reply.message, reason=reply.reason)
-        return reply
+            stopped = isinstance(reply, Failure) and reply.reason == "timeout"
+            self._admission.release(lease, lease.process.used_s, stopped)
 
     def store_version(self) -> str | None:
         """Return the published version; reading a symlink is cheap enough per request."""
@@ -87,6 +119,11 @@ class ChildProcessExecutor:
             query_process.stop()
 
 
+def _client_address() -> str:
+    """Return who is asking, for fairness between clients: the peer address."""
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
 class _QueryProcess:
     """One child process and the pipe to it; used by one request at a time."""
 
@@ -94,15 +131,41 @@ class _QueryProcess:
         self._settings = settings
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
+        self._deprioritised = False
+        # The CPU time (wall time where /proc is missing) the last request used so far.
+        self.used_s = 0.0
 
-    def run(self, request: QueryRequest | GraphRequest, deadline: float) -> Result | Failure:
-        """Send the request and wait for the reply until `deadline`; kill the child after."""
+    def run(
+        self,
+        request: QueryRequest | GraphRequest,
+        deadline: float,
+        make_way: Callable[[], bool],
+    ) -> Result | Failure:
+        """Send the request and wait for the reply until `deadline`; kill the child after.
+
+        The child is also killed as soon as `make_way()` says so (the reply then says that
+        it made way). `used_s` tells the CPU time the request used: a query slowed down by
+        a busy machine is not taken for a long one.
+        """
+        if self._deprioritised:
+            self._restart()
         self.ensure_running()
         assert self._connection is not None
+        self.used_s = 0.0
+        started_wall, started_cpu = time.monotonic(), self._cpu_seconds()
         try:
             self._connection.send(request)
-            if self._connection.poll(max(0.0, deadline - time.monotonic())):
-                return self._connection.recv()
+            while (remaining := deadline - time.monotonic()) > 0:
+                if self._connection.poll(min(remaining, _MAKE_WAY_CHECK_S)):
+                    reply = self._connection.recv()
+                    self.used_s = self._used_since(started_wall, started_cpu)
+                    return reply
+                self.used_s = self._used_since(started_wall, started_cpu)
+                if not self._deprioritised and self.used_s >= _LONG_QUERY_S:
+                    self._deprioritise()
+                if make_way():
+                    self._restart()
+                    return Failure(503, "The query made way for shorter ones.", _MADE_WAY)
         except (EOFError, OSError):
             self._restart()
             return Failure(503, "The query process ended unexpectedly; try again.", "crashed")
@@ -136,6 +199,29 @@ class _QueryProcess:
         self.stop()
         self._start()
 
+    def _cpu_seconds(self) -> float | None:
+        """Return the CPU time the child has used, or None where /proc cannot tell."""
+        if self._process is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self._process.pid}/stat").read_text()
+            user, system = stat.rsplit(")", 1)[1].split()[11:13]
+            return (int(user) + int(system)) / _CLOCK_TICKS_PER_S
+        except (OSError, ValueError):
+            return None
+
+    def _used_since(self, started_wall: float, started_cpu: float | None) -> float:
+        now_cpu = self._cpu_seconds()
+        if started_cpu is None or now_cpu is None:
+            return time.monotonic() - started_wall
+        return now_cpu - started_cpu
+
+    def _deprioritise(self) -> None:
+        assert self._process is not None and self._process.pid is not None
+        self._deprioritised = True
+        with suppress(OSError):  # it may have just ended
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, _LONG_QUERY_NICENESS)
+
     def _start(self) -> None:
         context = child.process_context()
         connection, child_end = context.Pipe()
@@ -153,3 +239,4 @@ class _QueryProcess:
         finally:
             child_end.close()
         self._process, self._connection = process, connection
+        self._deprioritised = False

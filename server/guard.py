@@ -47,6 +47,10 @@ _KEYWORD = re.compile("service|load", re.IGNORECASE)
 _LOCAL_NAME_START = re.compile(r"[\w:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]")
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LINE_BREAK = re.compile(r"[\r\n]")
+# pyoxigraph's parser recurses per bracket and its process dies of a stack overflow when
+# nesting runs deep: nested collections at about 150 levels, groups at about 3,000.
+MAX_NESTING = 64
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def _inspect(text: str, allowlist: Sequence[str], *, expect_update: bool) -> Ins
             f"This is a SPARQL query ({form}), not an update: send it as `query=`.",
             reason="query_as_update",
         )
+    _refuse_deep_nesting(text, tokens)
     _refuse_calls_out(text, tokens, allowlist)
     # The grammar says codepoint escapes are decoded before parsing; pyoxigraph decodes them
     # only inside strings and IRIs. Checking both readings covers either parser.
@@ -133,6 +138,30 @@ def _significant_tokens(text: str) -> Iterator[_Token]:
         if kind not in ("space", "comment"):
             yield _Token(kind, value, position)
         position = match.end()
+
+
+def _refuse_deep_nesting(text: str, tokens: list[_Token]) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING, which would crash the parser."""
+    depth = 0
+    for token in tokens:
+        if token.kind == "other":
+            brackets = token.text
+        elif token.kind == "iri" and _could_be_less_than(token.text):
+            brackets = token.text  # a parser may read `<(((` as less-than and brackets
+        else:
+            continue
+        for character in brackets:
+            if character in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise HttpError(
+                        400,
+                        f"Refused: brackets nested more than {MAX_NESTING} deep at "
+                        f"{_where(text, token.start)}; write the query with less nesting.",
+                        reason="too_deep",
+                    )
+            elif character in _CLOSING:
+                depth -= 1
 
 
 def _refuse_calls_out(text: str, tokens: list[_Token], allowlist: Sequence[str]) -> None:

@@ -1,19 +1,21 @@
-"""Run the app under gunicorn: `serve(settings)`, or `python -m server.serve` (MHKG_* env)."""
+"""Run the app under gunicorn: `serve(settings)`, or `python -m server.serve` (MHKG_* env).
+
+Start-up is on the way to the first answer, so this module imports little at the top:
+query processes re-run the main module before their work (server.child.process_context),
+and the app is imported once in serve(), in the gunicorn master, before workers fork.
+"""
 
 from __future__ import annotations
 
 import math
-import multiprocessing
+import sys
+from collections.abc import Callable
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker
 
-from server import child, context
-from server.app import create_app
 from server.config import Settings
-from server.jobs import Failure, QueryRequest
 from server.store import StoreDirectory, StoreUnavailable
 
 _CHECK_QUERY = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
@@ -24,41 +26,54 @@ def serve(settings: Settings) -> None:
     problem = store_problem(settings)
     if problem is not None:
         raise SystemExit(f"mhkg serve: {problem}")
-    _Gunicorn(settings).run()
+    from server.app import create_app  # once, here, so every worker inherits it
+
+    _Gunicorn(settings, create_app).run()
 
 
 def store_problem(settings: Settings) -> str | None:
-    """Return why the published store cannot be served, or None if it can."""
+    """Return why the store cannot be served, or None if it can.
+
+    An external store must answer a query now. For the embedded store a version must be
+    published; whether it opens is then checked by every worker's first query process
+    (see _start_query_processes), which starts anyway, rather than by one more interpreter
+    here: that check used to add half a second or more to the start.
+    """
+    from server.backends import uses_remote_store
+
+    if uses_remote_store(settings):
+        return _remote_problem(settings)
     try:
         StoreDirectory(settings.store_dir).current_path()
     except StoreUnavailable as error:
         return str(error)
-    # Open it the way query processes will, in a fresh interpreter: RocksDB is never opened
-    # in the gunicorn master, and no fork server is started there for workers to inherit.
-    spawn = multiprocessing.get_context("spawn")
-    connection, child_end = spawn.Pipe()
-    process = spawn.Process(target=child.answer_queries, args=(child_end, settings), daemon=True)
-    process.start()
-    child_end.close()
+    return None
+
+
+def _remote_problem(settings: Settings) -> str | None:
+    from server.errors import HttpError
+    from server.jobs import QueryRequest
+    from server.remote_store import RemoteStore
+
     try:
-        connection.send(QueryRequest(_CHECK_QUERY, "JSON", None))
-        if not connection.poll(settings.query_timeout_s + 30):
-            return f"opening the store in {settings.store_dir} took too long"
-        reply = connection.recv()
-    except EOFError:
-        return f"the process opening the store in {settings.store_dir} died"
+        store = RemoteStore(settings)
+    except ValueError as error:
+        return str(error)
+    try:
+        store.execute(QueryRequest("ASK {}", "JSON", None))
+    except HttpError as error:
+        return f"the external store does not answer: {error.message}"
     finally:
-        process.kill()
-        process.join()
-        connection.close()
-    return reply.message if isinstance(reply, Failure) else None
+        store.close()
+    return None
 
 
 class _Gunicorn(BaseApplication):
     """Gunicorn configured from our settings instead of its command line."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, create_app: Callable[[Settings], object]) -> None:
         self.settings = settings
+        self.create_app = create_app
         super().__init__()
 
     def load_config(self) -> None:
@@ -84,15 +99,32 @@ class _Gunicorn(BaseApplication):
         for name, value in options.items():
             self.cfg.set(name, value)
 
-    def load(self) -> Flask:
-        return create_app(self.settings)
+    def load(self) -> object:
+        return self.create_app(self.settings)
 
 
 def _start_query_processes(worker: Worker) -> None:
-    context.of(worker.wsgi).executor.start()
+    """Start the worker's query processes and have the first one open the store.
+
+    If it cannot, the worker exits as one that failed to boot, and gunicorn then stops the
+    whole server, with our message on stderr before its own.
+    """
+    from server import context
+    from server.errors import HttpError
+    from server.jobs import QueryRequest
+
+    executor = context.of(worker.wsgi).executor
+    executor.start()
+    try:
+        executor.execute(QueryRequest(_CHECK_QUERY, "JSON", None))
+    except HttpError as error:
+        print(f"mhkg serve: {error.message}", file=sys.stderr, flush=True)
+        sys.exit(Arbiter.WORKER_BOOT_ERROR)
 
 
 def _stop_query_processes(server: Arbiter, worker: Worker) -> None:
+    from server import context
+
     context.of(worker.wsgi).executor.close()
 
 

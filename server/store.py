@@ -45,8 +45,10 @@ class StoreDirectory:
         """Return the name of the published version, or None when nothing is published."""
         try:
             return Path(os.readlink(self.current_link)).name
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no store, or the root is a file
             return None
+        except OSError as error:  # e.g. `current` is not a link
+            raise StoreUnavailable(f"{self.current_link} is not a link to a version") from error
 
     def current_path(self) -> Path:
         """Return the directory of the published version; raise StoreUnavailable if none."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyshacl
-from rdflib import Graph, Literal, Namespace
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+# The ways a shape names its focus nodes, besides being a class itself.
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,49 @@ def validate(data: Graph, shapes: Graph, language: str = "en") -> ValidationRepo
     results = [
         _result(report_graph, node, language) for node in report_graph.objects(None, SH.result)
     ]
-    results.sort(key=lambda r: (_SEVERITY_ORDER[SH[r.severity]], r.focus_node, r.path or ""))
+    return combined([ValidationReport(tuple(results))])
+
+
+def combined(reports: Sequence[ValidationReport]) -> ValidationReport:
+    """Return one report with the results of `reports`, most severe first, in a fixed order."""
+    results = sorted(
+        (result for report in reports for result in report.results),
+        key=lambda r: (
+            _SEVERITY_ORDER[SH[r.severity]], r.focus_node, r.path or "", r.source_shape,
+            r.value or "", r.message,
+        ),
+    )  # fmt: skip
     return ValidationReport(tuple(results))
+
+
+def shape_partition(shapes: Graph, parts: int) -> list[Graph] | None:
+    """Return `parts` copies of `shapes` that each keep the targets of one group of shapes.
+
+    A validation report is the union of what each shape finds at its targets (SHACL 3.4);
+    a shape without targets is still evaluated wherever another shape refers to it. So
+    validating the same data against every copy gives together exactly the results of one
+    validation against `shapes`. Shapes named by IRIs are dealt round-robin in sorted order,
+    every blank-node shape stays in the first copy (its identifier differs from one parse
+    to the next), and None is returned if a shape is targeted implicitly, as a class.
+    """
+    shapes_graph = ShapesGraph(shapes)
+    if any(shape.implicit_class_targets() for shape in shapes_graph.shapes):
+        return None
+    targeted = {subject for predicate in _TARGETS for subject in shapes.subjects(predicate, None)}
+    named = sorted(str(shape) for shape in targeted if isinstance(shape, URIRef))
+    owner = {URIRef(name): index % parts for index, name in enumerate(named)}
+    copies = []
+    for part in range(parts):
+        copy = Graph()
+        for prefix, namespace in shapes.namespaces():
+            copy.bind(prefix, namespace)
+        for triple in shapes:
+            subject, predicate, _ = triple
+            if predicate in _TARGETS and owner.get(subject, 0) != part:
+                continue
+            copy.add(triple)
+        copies.append(copy)
+    return copies
 
 
 def _result(report: Graph, node: Node, language: str) -> ValidationResult:

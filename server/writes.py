@@ -15,6 +15,7 @@ from flask import Response
 
 from server import child
 from server.config import Settings
+from server.context import current_executor
 from server.errors import HttpError
 from server.jobs import Failure, GraphWriteRequest, UpdateRequest, WriteResult
 from server.store import StoreDirectory, StoreUnavailable
@@ -40,6 +41,9 @@ def require_write_token(settings: Settings, authorization: str | None) -> None:
 
 def apply_write(settings: Settings, request: UpdateRequest | GraphWriteRequest) -> tuple[bool, str]:
     """Apply the write to a new version and publish it; return (created, new version)."""
+    remote_write = getattr(current_executor(), "write", None)
+    if remote_write is not None:  # an external store applies writes itself
+        return remote_write(request)
     directory = StoreDirectory(settings.store_dir)
     deadline = time.monotonic() + settings.query_timeout_s
     with ExitStack() as stack:
