@@ -22,7 +22,7 @@ IDLE = "waiting for work"
 # (component, substrings of a frame's "function (file:line)"), innermost match wins.
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("query in pyoxigraph", ("_run_query (server/child.py", "_read_graph (server/child.py")),
-    ("result serialisation", ("_solutions_json", "_graph_result", "json/encoder", "serialize")),
+    ("result serialisation", ("solutions_json", "_graph_result", "json/encoder", "serialize")),
     ("pickling over the pipe", ("reduction.py", "_pickle", "dumps (", "loads (")),
     (IDLE, ("recv (multiprocessing/connection.py", "_recv_bytes (multiprocessing/connection.py")),
     ("pipe to the query process", ("multiprocessing/connection.py",)),

@@ -7,11 +7,9 @@ read-only, and each write runs in a one-off process on a copy of it.
 from __future__ import annotations
 
 import ctypes
-import json
 import multiprocessing
 import signal
 import sys
-from collections.abc import Iterable
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -30,9 +28,9 @@ from server.jobs import (
     WriteResult,
 )
 from server.namespaces import prefixes
+from server.result_json import solutions_json, used_prefixes
 from server.store import PublishedStore, StoreDirectory, StoreUnavailable
 
-XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -150,7 +148,7 @@ def _run_query(
         results_format = _results_format(request)
         variables = [variable.value for variable in answer.variables]
         rows = list(islice(answer, limit + 1))
-        body = _solutions_json(variables, rows[:limit])
+        body = solutions_json(variables, rows[:limit])
         if results_format != ox.QueryResultsFormat.JSON:
             parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             body = parsed.serialize(format=results_format)
@@ -181,7 +179,7 @@ def _graph_result(
 ) -> Result:
     kept = triples[:limit]
     try:
-        body = ox.serialize(kept, format=graph_format, prefixes=_used(namespaces, kept))
+        body = ox.serialize(kept, format=graph_format, prefixes=used_prefixes(namespaces, kept))
     except ValueError as error:
         raise _Refusal(
             Failure(406, f"The result cannot be written as {graph_format}: {error}", "format")
@@ -210,63 +208,6 @@ def _dataset_arguments(dataset: Dataset) -> dict[str, object]:
             "named_graphs": [ox.NamedNode(iri) for iri in dataset.named_graphs or ()],
         }
     return {"use_default_graph_as_union": dataset.union_default_graph}
-
-
-def _solutions_json(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
-    """Write SPARQL JSON results for the rows we keep (pyoxigraph cannot cut a result)."""
-    bindings = [
-        {
-            name: _term_json(term)
-            for name, term in zip(variables, row, strict=True)
-            if term is not None
-        }
-        for row in rows
-    ]
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _term_json(term: object) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        literal: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            literal["xml:lang"] = term.language
-            if term.direction is not None:
-                literal["its:dir"] = str(term.direction)
-        elif term.datatype != XSD_STRING:
-            literal["datatype"] = term.datatype.value
-        return literal
-    assert isinstance(term, ox.Triple)
-    return {
-        "type": "triple",
-        "value": {
-            "subject": _term_json(term.subject),
-            "predicate": _term_json(term.predicate),
-            "object": _term_json(term.object),
-        },
-    }
-
-
-def _used(namespaces: dict[str, str], triples: Iterable[ox.Triple]) -> dict[str, str]:
-    """Return the prefixes whose namespace the triples use, so Turtle lists only those."""
-    by_namespace = {namespace: name for name, namespace in namespaces.items()}
-    used = {}
-    for triple in triples:
-        for term in (triple.subject, triple.predicate, triple.object):
-            if isinstance(term, ox.Literal):
-                if term.language or term.datatype == XSD_STRING:
-                    continue  # written without a datatype
-                term = term.datatype
-            if isinstance(term, ox.NamedNode):
-                iri = term.value
-                namespace = iri[: max(iri.rfind("#"), iri.rfind("/")) + 1]
-                if namespace in by_namespace:
-                    used[by_namespace[namespace]] = namespace
-    return used
 
 
 def _write(store: ox.Store, request: UpdateRequest | GraphWriteRequest) -> WriteResult:

@@ -10,6 +10,7 @@ from flask import Response, request
 from server import negotiation
 from server.namespaces import prefixes
 from server.negotiation import GRAPH_OFFERS, Offer
+from server.result_json import used_prefixes
 
 HTML_OFFER = Offer(
     "text/html; charset=utf-8",
@@ -58,7 +59,7 @@ def rdf_response(body: bytes, offer: Offer) -> Response:
 def serialize(triples: Iterable[ox.Triple], offer: Offer, base_iri: str) -> bytes:
     """Write triples in the offer's format, declaring only the prefixes they use."""
     kept = list(triples)
-    used = _used_prefixes(prefixes(base_iri), kept)
+    used = used_prefixes(prefixes(base_iri), kept)
     return ox.serialize(kept, format=getattr(ox.RdfFormat, offer.pyoxigraph_name), prefixes=used)
 
 
@@ -79,18 +80,3 @@ def link_header(path: str) -> str:
 
 def _extension(short_name: str) -> str:
     return next(ext for ext, name in EXTENSIONS.items() if name == short_name)
-
-
-def _used_prefixes(namespaces: dict[str, str], triples: list[ox.Triple]) -> dict[str, str]:
-    by_namespace = {namespace: name for name, namespace in namespaces.items()}
-    used = {}
-    for triple in triples:
-        for term in (triple.subject, triple.predicate, triple.object):
-            if isinstance(term, ox.Literal):
-                term = term.datatype
-            if isinstance(term, ox.NamedNode):
-                iri = term.value
-                namespace = iri[: max(iri.rfind("#"), iri.rfind("/")) + 1]
-                if namespace in by_namespace:
-                    used[by_namespace[namespace]] = namespace
-    return used
