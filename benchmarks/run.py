@@ -87,14 +87,20 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for size in args.sizes:
             _run_data_set(session, load, curated, size, settings.base_iri)
+            _save(session)  # a run cut short can still be written with --render
     finally:
         load.close()
-    findings.load_at_end = os.getloadavg()
-    findings.cells = session.cells
-    with open(workdir / "findings.pickle", "wb") as saved:
-        pickle.dump(findings, saved)
+    _save(session)
     write_results(findings, Path(args.output))
     _say(f"wrote {args.output}")
+
+
+def _save(session: Session) -> None:
+    """Keep what has been measured in the work directory's findings.pickle."""
+    session.findings.cells = session.cells
+    session.findings.load_at_end = os.getloadavg()
+    with open(session.workdir / "findings.pickle", "wb") as saved:
+        pickle.dump(session.findings, saved)
 
 
 def _parser() -> argparse.ArgumentParser:
