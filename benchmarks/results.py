@@ -35,6 +35,8 @@ class Findings:
     disagreements: dict[str, list[Disagreement]] = field(default_factory=dict)
     profile: tuple[str, Profile] | None = None
     cells: list[Cell] = field(default_factory=list)
+    # When an interrupted run was resumed (`--resume`); each data set is measured in one go.
+    resumed: list[str] = field(default_factory=list)
 
 
 def write_results(findings: Findings, path: Path) -> None:
@@ -60,9 +62,17 @@ def _header(findings: Findings) -> str:
         ", ".join(f"{v:.2f}" for v in load)
         for load in (findings.load_at_start, findings.load_at_end)
     )
+    resumed = (
+        ", interrupted by other work on the machine and resumed with `--resume` at "
+        + ", ".join(findings.resumed)
+        + "; each data set was measured whole in one go"
+        if findings.resumed
+        else ""
+    )
     return f"""# Benchmarks: `mhkg serve` against its peers
 
-Written by `{findings.command}` (started {findings.started}); run it again to reproduce.
+Written by `{findings.command}` (started {findings.started}{resumed}); run it again
+to reproduce.
 `pip install -e '.[bench]'` installs the peers and profilers it needs.
 
 **Machine:** {machine}.

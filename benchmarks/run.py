@@ -71,28 +71,43 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mhkg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     session = Session(args, workdir)
+    saved = workdir / "findings.pickle"
+    if args.resume and saved.exists():
+        with open(saved, "rb") as earlier:
+            session.findings = pickle.load(earlier)
+        session.cells = session.findings.cells
+        session.findings.resumed.append(time.strftime("%H:%M:%S"))
     findings = session.findings
-    findings.command = "python -m benchmarks.run " + shlex.join(argv or sys.argv[1:])
-    findings.machine = _machine()
-    findings.versions = {name: _version(name) for name in VERSIONS}
-    findings.load_at_start = os.getloadavg()
-    findings.started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if not findings.started:
+        findings.command = "python -m benchmarks.run " + shlex.join(argv or sys.argv[1:])
+        findings.machine = _machine()
+        findings.versions = {name: _version(name) for name in VERSIONS}
+        findings.load_at_start = os.getloadavg()
+        findings.started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     settings = Settings()
     _say(f"work directory {workdir}")
     curated = datasets.curated_store(settings, workdir)
-    if not args.skip_build:
+    if not args.skip_build and not findings.build_seconds:
         findings.build_seconds = _time_builds(workdir, args.build_runs)
-    findings.startup = _time_startups(curated, workdir, args.startup_runs)
+    if not findings.startup:
+        findings.startup = _time_startups(curated, workdir, args.startup_runs)
+    _save(session)
     load = LoadProcess()
     try:
         for size in args.sizes:
+            if _set_name(size) in findings.data_sets:
+                continue  # measured before the run was interrupted (--resume)
             _run_data_set(session, load, curated, size, settings.base_iri)
-            _save(session)  # a run cut short can still be written with --render
+            _save(session)  # a run cut short can be resumed, or written with --render
     finally:
         load.close()
     _save(session)
     write_results(findings, Path(args.output))
     _say(f"wrote {args.output}")
+
+
+def _set_name(size: int) -> str:
+    return "curated" if size == 0 else f"curated+{datasets.size_name(size)}"
 
 
 def _save(session: Session) -> None:
@@ -141,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--workdir", help="where stores and logs go (default: a new temp dir)")
     parser.add_argument("--output", default=str(PROJECT_ROOT / "benchmarks" / "RESULTS.md"))
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep what an interrupted run in --workdir measured, and measure the rest",
+    )
     parser.add_argument(
         "--render",
         metavar="FINDINGS",
