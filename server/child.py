@@ -10,6 +10,8 @@ import ctypes
 import multiprocessing
 import signal
 import sys
+import time
+from contextlib import suppress
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -32,6 +34,8 @@ from server.result_json import solutions_json, used_prefixes
 from server.store import PublishedStore, StoreDirectory, StoreUnavailable
 
 _PR_SET_PDEATHSIG = 1
+# What a query process says first, once it can answer.
+READY = "ready"
 
 
 def process_context() -> ForkServerContext:
@@ -59,12 +63,21 @@ class _Refusal(Exception):
 
 
 def answer_queries(connection: Connection, settings: Settings) -> None:
-    """Answer requests from the pipe until the parent closes it."""
+    """Answer requests from the pipe until the parent closes it.
+
+    Every message to the parent carries the CPU time this process has used so far, so the
+    parent charges each request only its own share. The first says the child is ready: it
+    is sent once the store is open, so that its opening is nobody's query time.
+    """
     _prepare_child()
     published = PublishedStore(StoreDirectory(settings.store_dir))
+    with suppress(StoreUnavailable, OSError, RuntimeError):
+        published.get()  # a failure is reported to the first request, which tries again
     namespaces = prefixes(settings.base_iri)
+    reply: Result | Failure | str = READY
     while True:
         try:
+            connection.send((reply, time.process_time()))
             request = connection.recv()
         except (EOFError, OSError):
             return
@@ -72,10 +85,6 @@ def answer_queries(connection: Connection, settings: Settings) -> None:
             reply = _answer(published, request, settings.max_result_rows, namespaces)
         except _Refusal as refusal:
             reply = refusal.failure
-        try:
-            connection.send(reply)
-        except OSError:
-            return
 
 
 def apply_write(

@@ -125,13 +125,21 @@ def _client_address() -> str:
 
 
 class _QueryProcess:
-    """One child process and the pipe to it; used by one request at a time."""
+    """One child process and the pipe to it; used by one request at a time.
+
+    The child reports the CPU time it has used with every message (see server.child), so a
+    request is charged only what its query cost: not the child's start or the opening of
+    the store, which it does before it says it is ready.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
+        self._ready = False
         self._deprioritised = False
+        # The child's CPU time as of its last message: where the next request's use starts.
+        self._cpu_mark = 0.0
         # The CPU time (wall time where /proc is missing) the last request used so far.
         self.used_s = 0.0
 
@@ -145,22 +153,25 @@ class _QueryProcess:
 
         The child is also killed as soon as `make_way()` says so (the reply then says that
         it made way). `used_s` tells the CPU time the request used: a query slowed down by
-        a busy machine is not taken for a long one.
+        a busy machine is not taken for a long one. A child reniced for a long query is
+        replaced as soon as it answers, so that the next request finds a fresh one ready.
         """
-        if self._deprioritised:
-            self._restart()
         self.ensure_running()
         assert self._connection is not None
         self.used_s = 0.0
-        started_wall, started_cpu = time.monotonic(), self._cpu_seconds()
         try:
+            if not self._ready and not self._await_ready(deadline):
+                return self._overran()
             self._connection.send(request)
+            started_wall = time.monotonic()
             while (remaining := deadline - time.monotonic()) > 0:
                 if self._connection.poll(min(remaining, _MAKE_WAY_CHECK_S)):
-                    reply = self._connection.recv()
-                    self.used_s = self._used_since(started_wall, started_cpu)
+                    reply, cpu_total = self._connection.recv()
+                    self.used_s, self._cpu_mark = cpu_total - self._cpu_mark, cpu_total
+                    if self._deprioritised:
+                        self._restart()
                     return reply
-                self.used_s = self._used_since(started_wall, started_cpu)
+                self.used_s = self._used_since(started_wall)
                 if not self._deprioritised and self.used_s >= _LONG_QUERY_S:
                     self._deprioritise()
                 if make_way():
@@ -169,6 +180,18 @@ class _QueryProcess:
         except (EOFError, OSError):
             self._restart()
             return Failure(503, "The query process ended unexpectedly; try again.", "crashed")
+        return self._overran()
+
+    def _await_ready(self, deadline: float) -> bool:
+        """Wait until the child has opened the store; False if the deadline came first."""
+        assert self._connection is not None
+        if not self._connection.poll(max(0.0, deadline - time.monotonic())):
+            return False
+        _, self._cpu_mark = self._connection.recv()
+        self._ready = True
+        return True
+
+    def _overran(self) -> Failure:
         self._restart()
         limit = self._settings.query_timeout_s
         return Failure(
@@ -210,11 +233,12 @@ class _QueryProcess:
         except (OSError, ValueError):
             return None
 
-    def _used_since(self, started_wall: float, started_cpu: float | None) -> float:
+    def _used_since(self, started_wall: float) -> float:
+        """Return what the running request has used: CPU time, or wall time without /proc."""
         now_cpu = self._cpu_seconds()
-        if started_cpu is None or now_cpu is None:
+        if now_cpu is None:
             return time.monotonic() - started_wall
-        return now_cpu - started_cpu
+        return now_cpu - self._cpu_mark
 
     def _deprioritise(self) -> None:
         assert self._process is not None and self._process.pid is not None
@@ -239,4 +263,4 @@ class _QueryProcess:
         finally:
             child_end.close()
         self._process, self._connection = process, connection
-        self._deprioritised = False
+        self._ready = self._deprioritised = False
