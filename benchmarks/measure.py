@@ -25,6 +25,8 @@ class Cell:
     measured: Measured
     server_cpu_s: float | None  # CPU the server's processes used meanwhile
     load_1m: float
+    # The same CPU time by kind of process (worker, query process, ...), for mhkg.
+    server_cpu_by_kind: dict[str, float] | None = None
 
     @property
     def answered(self) -> list[Outcome]:
@@ -109,6 +111,21 @@ class Summary:
             v for cell in self.cells if (v := cell.cpu_ms_per_answer(cell.server_cpu_s)) is not None
         ]
         return statistics.median(values) if values else None
+
+    def cpu_ms_by_kind(self) -> dict[str, float]:
+        """Return the median CPU ms per answer each kind of the server's processes used."""
+        kinds = {kind for cell in self.cells for kind in (cell.server_cpu_by_kind or {})}
+        medians = {}
+        for kind in sorted(kinds):
+            values = [
+                v
+                for cell in self.cells
+                if (v := cell.cpu_ms_per_answer((cell.server_cpu_by_kind or {}).get(kind)))
+                is not None
+            ]
+            if values:
+                medians[kind] = statistics.median(values)
+        return medians
 
     @property
     def client_cpu_ms(self) -> float | None:

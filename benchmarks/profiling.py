@@ -4,9 +4,10 @@ Every process of the server (gunicorn workers, query processes) is sampled for t
 seconds while the load runs. Each sample is charged to the innermost frame that belongs to
 a known component (our guard, Flask, the pipe to the query process, pyoxigraph's query,
 ...). Workers are sampled only while a thread holds the GIL (`--gil`): their threads mostly
-wait, and only the GIL holder computes. A query process has one thread; its samples while
-it waits for the next request are left out. So each column reads "of the time this kind of
-process computed, this much went to".
+wait, and only the GIL holder computes. Query processes are sampled through their fork
+server (`--subprocesses`), so that replaced ones are followed; a query process has one
+thread, and its samples while it waits for the next request are left out. So each column
+reads "of the time this kind of process computed, this much went to".
 """
 
 from __future__ import annotations
@@ -56,14 +57,17 @@ def py_spy() -> str | None:
 
 
 def start_sampling(pids: dict[int, str], seconds: float, rate_hz: int, workdir: Path):
-    """Start py-spy on every process in `pids` (id -> kind); return a function that collects."""
+    """Start py-spy on every process in `pids` (id -> kind); return a function that collects.
+
+    A "query process" id is a fork server: its children are sampled, not itself.
+    """
     command = py_spy()
     if command is None:
         raise RuntimeError("py-spy is missing: pip install -e '.[bench]'")
     recorders = []
     for pid, kind in pids.items():
         output = workdir / f"py-spy-{pid}.txt"
-        options = ["--gil"] if kind == "worker" else []
+        options = ["--gil"] if kind == "worker" else ["--subprocesses"]
         recorder = subprocess.Popen(
             [command, "record", "--pid", str(pid), "--duration", str(int(seconds)),
              "--rate", str(rate_hz), "--format", "raw", "--nonblocking", *options,

@@ -33,7 +33,7 @@ class Findings:
     ready_after: dict[tuple[str, str], float] = field(default_factory=dict)
     memory: dict[tuple[str, str], dict[str, list[float]]] = field(default_factory=dict)
     disagreements: dict[str, list[Disagreement]] = field(default_factory=dict)
-    profile: tuple[str, Profile] | None = None
+    profiles: list[tuple[str, Profile]] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     # When an interrupted run was resumed (`--resume`); each data set is measured in one go.
     resumed: list[str] = field(default_factory=list)
@@ -48,7 +48,7 @@ def write_results(findings: Findings, path: Path) -> None:
         *(_data_set(findings, summaries, name) for name in findings.data_sets),
         _startup_build_memory(findings),
         _agreement(findings),
-        _profile(findings),
+        *(_profile(where, profile) for where, profile in findings.profiles),
     ]
     if NOTES.exists():
         parts.append(NOTES.read_text(encoding="utf-8").strip())
@@ -228,8 +228,37 @@ def _data_set(findings: Findings, summaries: list[Summary], name: str) -> str:
             "",
             "Errors: " + "; ".join(f"{what} x {count}" for what, count in failures.items()) + ".",
         ]
-    lines += ["", _per_kind(summaries, name)]
+    lines += ["", _per_kind(summaries, name), "", _cpu_by_process(summaries, name)]
     return "\n".join(lines)
+
+
+def _cpu_by_process(summaries: list[Summary], name: str) -> str:
+    """Return mhkg's CPU time per answer by kind of process: where its CPU goes."""
+    rows = []
+    for workload in ("cold", "warm"):
+        for summary in sorted(
+            (
+                s
+                for s in summaries
+                if (s.data_set, s.target, s.workload) == (name, "mhkg", workload)
+            ),
+            key=lambda s: s.concurrency,
+        ):
+            by_kind = summary.cpu_ms_by_kind()
+            if by_kind:
+                cells = ", ".join(f"{kind} {_ms(ms)}" for kind, ms in sorted(by_kind.items()))
+                rows.append(f"| {workload} | {summary.concurrency} | {cells} |")
+    if not rows:
+        return ""
+    return "\n".join(
+        [
+            "`mhkg serve`'s CPU time per answer (ms) by kind of process:",
+            "",
+            "| workload | clients | CPU ms per answer |",
+            "|---|---|---|",
+            *rows,
+        ]
+    )
 
 
 _TARGET_ORDER = {"mhkg": 0, OXIGRAPH: 1, "rdflib-endpoint": 2, "pyoxigraph": 3}
@@ -306,21 +335,20 @@ def _agreement(findings: Findings) -> str:
     return "\n".join(lines)
 
 
-def _profile(findings: Findings) -> str:
-    if findings.profile is None:
-        return ""
-    where, profile = findings.profile
-    kinds = sorted(profile.samples)
-    components = Counter()
+def _profile(where: str, profile: Profile) -> str:
+    kinds = [kind for kind in sorted(profile.samples) if sum(profile.samples[kind].values())]
+    components: Counter[str] = Counter()
     for counts in profile.samples.values():
         components.update(counts)
     lines = [
-        "## Where the time goes (py-spy)",
+        f"## Where the time goes: {where}",
         "",
         f"Sampled with py-spy at {profile.rate_hz} Hz for {profile.seconds:.0f} s in every "
-        f"process of `mhkg serve` ({where}). Each sample is charged to the innermost frame "
-        "of a known component (`benchmarks/profiling.py`); shares are of that kind of "
-        "process's busy samples.",
+        "worker and query process of `mhkg serve`. Each sample is charged to the innermost "
+        "frame of a known component (`benchmarks/profiling.py`); a column gives the shares of "
+        "the time that kind of process computed (workers: while a thread held the GIL; query "
+        "processes: not while waiting for work). How much each kind computes per answer is in "
+        "the table of CPU time by process above.",
         "",
         "| component | " + " | ".join(kinds) + " |",
         "|---|" + "---|" * len(kinds),
@@ -329,7 +357,7 @@ def _profile(findings: Findings) -> str:
         shares = []
         for kind in kinds:
             total = sum(profile.samples[kind].values())
-            shares.append(f"{profile.samples[kind][component] / total:.0%}" if total else "")
+            shares.append(f"{profile.samples[kind][component] / total:.0%}")
         lines.append(f"| {component} | " + " | ".join(shares) + " |")
     return "\n".join(lines)
 

@@ -198,8 +198,10 @@ def _run_data_set(session: Session, load: LoadProcess, curated: Path, size: int,
                            concurrency)  # fmt: skip
         for server in running:
             findings.memory[(data_set.name, server.name)] = server.memory()
-        if not args.no_profile and size == max(args.sizes):
-            findings.profile = _profile(session, load, running[0], pools, base, data_set.name)
+        if not args.no_profile and size in (min(args.sizes), max(args.sizes)):
+            profile = _profile(session, load, running[0], pools, base, data_set.name)
+            if profile is not None:
+                findings.profiles.append(profile)
     finally:
         for server in running:
             server.stop()
@@ -239,18 +241,20 @@ def _run_round(
         run = f"{data_set.name} {target} {round_number} {concurrency}"
         queries = Workload(workload, pools, base, run, PLANNED_REQUESTS)
         load_1m = os.getloadavg()[0]
+        by_kind: dict[str, float] | None = None
         if target == "pyoxigraph":
             measured = load.in_process(data_set.current, queries, concurrency, limits)
-            server_cpu = None
         else:
             server = by_name[target]
-            before = server.cpu_seconds()
+            before = server.cpu_by_kind()
             measured = load.http(server.port, server.endpoint, queries, concurrency, limits)
-            server_cpu = server.cpu_seconds() - before
+            after = server.cpu_by_kind()
+            by_kind = {kind: after[kind] - before.get(kind, 0.0) for kind in after}
             if target == "rdflib-endpoint":
                 server.wait_until_idle(IDLE_LIMIT_S)
+        server_cpu = sum(by_kind.values()) if by_kind is not None else None
         cell = Cell(data_set.name, target, workload, concurrency, round_number, measured,
-                    server_cpu, load_1m)  # fmt: skip
+                    server_cpu, load_1m, by_kind)  # fmt: skip
         session.cells.append(cell)
         _say(f"  round {round_number + 1} c={concurrency} {target:15} {workload}: "
              f"{cell.throughput:9.1f} req/s, {sum(cell.errors.values())} errors")  # fmt: skip
@@ -270,10 +274,12 @@ def _profile(
         return None
     concurrency = max(session.args.concurrency)
     seconds = 10
+    # Query processes are sampled through their fork server, which follows the ones that
+    # replace them after long queries.
     pids = {
-        pid: kind
+        pid: "worker" if kind == "worker" else "query process"
         for pid, kind in mhkg.process_kinds().items()
-        if kind in ("worker", "query process")
+        if kind in ("worker", "fork server")
     }
     collect = profiling.start_sampling(pids, seconds, 200, session.workdir)
     time.sleep(0.5)

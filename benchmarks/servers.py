@@ -84,22 +84,33 @@ class Server:
         raise RuntimeError(f"{self.name} stayed busy for {limit_s} s")
 
     def cpu_seconds(self) -> float:
-        """Return the CPU time the server's processes have used so far.
+        """Return the CPU time the server's processes have used so far."""
+        return sum(self.cpu_by_kind().values())
 
-        Processes that ended and were reaped count in their parent's children's time
-        (a query process replaced after a long query counts in its fork server's).
+    def cpu_by_kind(self) -> dict[str, float]:
+        """Return the CPU time used so far by each kind of the server's processes.
+
+        Processes that ended were reaped by their parent and count there: a query process
+        replaced after a long query counts in its fork server's children's time, which is
+        charged to the query processes.
         """
-        total = 0.0
-        for pid in [self.process.pid, *descendants(self.process.pid)]:
+        totals: dict[str, float] = {}
+        for pid, kind in self.process_kinds().items():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # ended meanwhile
-            total += sum(int(value) for value in fields[11:15]) / _CLOCK_TICKS
-        return total
+            own, children = fields[11:13], fields[13:15]
+            totals[kind] = totals.get(kind, 0.0) + sum(map(int, own)) / _CLOCK_TICKS
+            heir = "query process" if kind == "fork server" else kind
+            totals[heir] = totals.get(heir, 0.0) + sum(map(int, children)) / _CLOCK_TICKS
+        return totals
 
     def process_kinds(self) -> dict[int, str]:
-        """Return the server's processes by kind: master, worker, query process, other."""
+        """Return the server's processes by kind: master, worker, fork server, query process.
+
+        Anything else (a resource tracker) is "other"; a server of one process is "master".
+        """
         kinds = {self.process.pid: "master"}
         fork_servers = set()
         for pid in descendants(self.process.pid):
@@ -113,7 +124,7 @@ class Server:
                     kinds[pid] = "query process"
                 else:
                     fork_servers.add(pid)
-                    kinds[pid] = "other"
+                    kinds[pid] = "fork server"
             elif parent == self.process.pid and b"resource_tracker" not in command:
                 kinds[pid] = "worker"
             else:
