@@ -1,6 +1,6 @@
 """Sample where `mhkg serve` spends its time under load, with py-spy, by component.
 
-Every process of the server (gunicorn workers, query processes) is sampled for the same
+Every process of the server (server workers, query processes) is sampled for the same
 seconds while the load runs. Each sample is charged to the innermost frame that belongs to
 a known component (our guard, Flask, the pipe to the query process, pyoxigraph's query,
 ...). Workers are sampled only while a thread holds the GIL (`--gil`): their threads mostly
@@ -36,7 +36,7 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("request parameters", ("server/request_params.py", "urllib/parse.py")),
     ("SPARQL view", ("server/sparql.py",)),
     ("Flask and Werkzeug", ("flask/", "werkzeug/")),
-    ("gunicorn (HTTP parsing, sockets)", ("gunicorn/", "selectors.py", "socket.py")),
+    ("granian (calling the app)", ("granian/",)),
     ("threads and queues", ("threading.py", "concurrent/futures", "queue.py")),
 )
 

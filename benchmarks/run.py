@@ -47,7 +47,7 @@ WORKLOADS = ("cold", "warm")
 PLANNED_REQUESTS = 30_000  # more than a measurement can send in its time
 READY_LIMIT_S = {"mhkg": 60, "oxigraph": 60, "rdflib-endpoint": 1800}
 IDLE_LIMIT_S = 600
-VERSIONS = ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn", "pyshacl")
+VERSIONS = ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "granian", "pyshacl")
 
 
 @dataclass

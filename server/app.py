@@ -19,6 +19,7 @@ from server import (
 )
 from server.backends import select_executor
 from server.config import Settings
+from server.request_limits import limit_request_head
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     operations.init_app(app)
     website.init_app(app, settings)
     cors.init_app(app, settings)
+    app.wsgi_app = limit_request_head(app.wsgi_app)  # type: ignore[method-assign]
     return app

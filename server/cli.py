@@ -266,7 +266,7 @@ def _graphs(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server.backends import uses_remote_store
-    from server.serve import serve  # imported here: gunicorn is only needed to serve
+    from server.serve import serve  # imported here: granian is only needed to serve
 
     if not uses_remote_store(settings):
         StoreDirectory(settings.store_dir).current_path()  # fail early with a clear message

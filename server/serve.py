@@ -1,24 +1,32 @@
-"""Run the app under gunicorn: `serve(settings)`, or `python -m server.serve` (MHKG_* env).
+"""Run the app under granian: `serve(settings)`, or `python -m server.serve` (MHKG_* env).
+
+granian parses HTTP and handles connections in Rust, and calls the Flask app from a pool of
+threads in each worker process. Compared with a Python HTTP server this takes a few tenths
+of a millisecond off every request, which on sub-millisecond queries is most of the cost
+(benchmarks/RESULTS.md). Slow clients cost a connection, not a thread: a request reaches
+the app only once its head has arrived, within `header_read_timeout`.
 
 Start-up is on the way to the first answer, so this module imports little at the top:
 query processes re-run the main module before their work (server.child.process_context),
-and the app is imported once in serve(), in the gunicorn master, before workers fork.
+and each worker builds the app and starts its query processes in `worker_app`.
 """
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Callable
-
-from gunicorn.app.base import BaseApplication
-from gunicorn.arbiter import Arbiter
-from gunicorn.workers.base import Worker
+from functools import partial
 
 from server.config import Settings
 from server.store import StoreDirectory, StoreUnavailable
 
 _CHECK_QUERY = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+# A request head must arrive within this long (slow-loris clients are cut off).
+_HEADER_READ_TIMEOUT_MS = 10_000
+# The most a request head may take; longer ones get 431 from granian. The app refuses a
+# long URL or header line before that (server.request_limits).
+_MAX_HEAD_BYTES = 64 * 1024
+# Workers still answering at shutdown are killed after this long.
+_GRACEFUL_TIMEOUT_S = 10
 
 
 def serve(settings: Settings) -> None:
@@ -26,9 +34,25 @@ def serve(settings: Settings) -> None:
     problem = store_problem(settings)
     if problem is not None:
         raise SystemExit(f"mhkg serve: {problem}")
-    from server.app import create_app  # once, here, so every worker inherits it
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
 
-    _Gunicorn(settings, create_app).run()
+    server = Server(
+        "server.app:create_app",  # shown in granian's log; the app comes from worker_app
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=_HEADER_READ_TIMEOUT_MS, max_buffer_size=_MAX_HEAD_BYTES
+        ),
+        # A worker that fails its start (the store does not open) stops the server.
+        respawn_failed_workers=False,
+        workers_kill_timeout=_GRACEFUL_TIMEOUT_S,
+    )
+    server.serve(target_loader=partial(worker_app, settings), wrap_loader=False)
 
 
 def store_problem(settings: Settings) -> str | None:
@@ -36,8 +60,8 @@ def store_problem(settings: Settings) -> str | None:
 
     An external store must answer a query now. For the embedded store a version must be
     published; whether it opens is then checked by every worker's first query process
-    (see _start_query_processes), which starts anyway, rather than by one more interpreter
-    here: that check used to add half a second or more to the start.
+    (see worker_app) rather than by one more interpreter here: that check used to add half
+    a second or more to the start.
     """
     from server.backends import uses_remote_store
 
@@ -48,6 +72,34 @@ def store_problem(settings: Settings) -> str | None:
     except StoreUnavailable as error:
         return str(error)
     return None
+
+
+def worker_app(settings: Settings) -> object:
+    """Build the app in a worker, start its query processes and have the first open the store.
+
+    If the store does not open, the worker exits with our message on stderr, and granian
+    then stops the whole server.
+    """
+    from multiprocessing.util import Finalize
+
+    from server import context
+    from server.app import create_app
+    from server.errors import HttpError
+    from server.jobs import QueryRequest
+
+    app = create_app(settings)
+    executor = context.of(app).executor
+    executor.start()
+    # Runs when the worker process ends normally (granian's workers are multiprocessing
+    # processes); after a crash the query processes die with their fork server.
+    Finalize(app, executor.close, exitpriority=10)
+    try:
+        executor.execute(QueryRequest(_CHECK_QUERY, "JSON", None))
+    except HttpError as error:
+        print(f"mhkg serve: {error.message}", file=sys.stderr, flush=True)
+        executor.close()
+        sys.exit(3)
+    return app
 
 
 def _remote_problem(settings: Settings) -> str | None:
@@ -66,66 +118,6 @@ def _remote_problem(settings: Settings) -> str | None:
     finally:
         store.close()
     return None
-
-
-class _Gunicorn(BaseApplication):
-    """Gunicorn configured from our settings instead of its command line."""
-
-    def __init__(self, settings: Settings, create_app: Callable[[Settings], object]) -> None:
-        self.settings = settings
-        self.create_app = create_app
-        super().__init__()
-
-    def load_config(self) -> None:
-        settings = self.settings
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        options = {
-            "bind": [f"{host}:{settings.port}"],
-            "workers": settings.workers,
-            # Threads, so one worker runs as many queries at once as it has query processes.
-            "worker_class": "gthread",
-            "threads": settings.threads,
-            # Queries are bounded by query_timeout_s; this only catches a hung worker.
-            "timeout": math.ceil(settings.query_timeout_s) + 30,
-            "graceful_timeout": 10,
-            "limit_request_line": 8190,  # long queries should be POSTed
-            "accesslog": None,  # ours is structured and written by the app
-            "errorlog": "-",
-            "control_socket_disable": True,
-            "proc_name": "mhkg",
-            "post_worker_init": _start_query_processes,
-            "worker_exit": _stop_query_processes,
-        }
-        for name, value in options.items():
-            self.cfg.set(name, value)
-
-    def load(self) -> object:
-        return self.create_app(self.settings)
-
-
-def _start_query_processes(worker: Worker) -> None:
-    """Start the worker's query processes and have the first one open the store.
-
-    If it cannot, the worker exits as one that failed to boot, and gunicorn then stops the
-    whole server, with our message on stderr before its own.
-    """
-    from server import context
-    from server.errors import HttpError
-    from server.jobs import QueryRequest
-
-    executor = context.of(worker.wsgi).executor
-    executor.start()
-    try:
-        executor.execute(QueryRequest(_CHECK_QUERY, "JSON", None))
-    except HttpError as error:
-        print(f"mhkg serve: {error.message}", file=sys.stderr, flush=True)
-        sys.exit(Arbiter.WORKER_BOOT_ERROR)
-
-
-def _stop_query_processes(server: Arbiter, worker: Worker) -> None:
-    from server import context
-
-    context.of(worker.wsgi).executor.close()
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ class LiveServer:
         return {self.process.pid: process_state(self.process.pid), **descendants(self.process.pid)}
 
     def direct_children(self) -> set[int]:
-        """Return the master's own children: the gunicorn workers (and helpers it started)."""
+        """Return the master's own children: the server workers (and helpers it started)."""
         return {pid for pid in descendants(self.process.pid) if parent_of(pid) == self.process.pid}
 
     def stable_tree(self, wait_s: float = 10) -> dict[int, str]:

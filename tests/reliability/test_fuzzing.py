@@ -435,6 +435,10 @@ def test_hostile_requests_get_the_right_status(
 ) -> None:
     reply = server.request(method, path, body, request_headers, timeout=CLIENT_TIMEOUT_S)
     assert reply.status in statuses, (reply.status, reply.text[:300])
+    if len(request_headers) > 100:
+        # The HTTP server (hyper, inside granian) refuses more than 100 header fields
+        # before the app runs, with a bare 431: its status line is the whole explanation.
+        return
     assert_clear_answer(reply, method)
 
 

@@ -3,7 +3,7 @@
     python -m tests.reliability.weakened WEAKNESS[,WEAKNESS...] serve|build ...
 
 Each weakness undoes one safeguard the reliability suite checks, in the process that runs
-the command (and so in the gunicorn workers it forks). The meta-tests start a server this
+the command (and so in the server workers it forks). The meta-tests start a server this
 way and assert that the matching check FAILS against it: proof that the check can fail.
 Nothing outside tests/reliability/test_weakened.py uses this module.
 """

@@ -1,4 +1,4 @@
-"""The key behaviours again, against a real gunicorn server with two workers."""
+"""The key behaviours again, against a real `mhkg serve` (granian) with two workers."""
 
 from __future__ import annotations
 
