@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from server.config import Settings
+from server.request_limits import MAX_HEADER_LINE, MAX_REQUEST_LINE
 from server.store import StoreDirectory
 from tests.http.conftest import MAX_REQUEST_BYTES, settings_for
 from tests.http.support import ENDLESS_QUERY, EX, build_store, descendants
@@ -46,6 +47,26 @@ def run_in_thread(call: Callable[[], TestResponse]) -> tuple[threading.Thread, l
     thread = threading.Thread(target=lambda: responses.append(call()), daemon=True)
     thread.start()
     return thread, responses
+
+
+def test_a_request_line_over_the_limit_is_414_and_one_within_it_is_answered(
+    client: FlaskClient,
+) -> None:
+    padding = "ASK%20%7B%7D%20%23"  # ASK {} #
+    fits = "/sparql?query=" + padding + "x" * (MAX_REQUEST_LINE - 60)
+    too_long = "/sparql?query=" + padding + "x" * MAX_REQUEST_LINE
+    assert client.get(fits).status_code == 200
+    response = client.get(too_long)
+    assert response.status_code == 414
+    assert "POST" in response.text
+
+
+def test_a_header_line_over_the_limit_is_431_naming_it(client: FlaskClient) -> None:
+    response = client.get("/sparql?query=ASK%7B%7D", headers={"X-Long": "x" * MAX_HEADER_LINE})
+    assert response.status_code == 431
+    assert "X-Long header" in response.text
+    fine = client.get("/sparql?query=ASK%7B%7D", headers={"X-Long": "x" * 8000})
+    assert fine.status_code == 200
 
 
 def test_a_query_over_the_time_limit_is_stopped_while_others_are_answered(
