@@ -9,7 +9,9 @@ server.admission: fairly between clients, with one process kept turning over qui
 
 from __future__ import annotations
 
+import math
 import os
+import select
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -136,6 +138,8 @@ class _QueryProcess:
         self._settings = settings
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
+        # Polls the pipe with one system call; Connection.poll builds a selector each time.
+        self._poller = select.poll()
         self._ready = False
         self._deprioritised = False
         # The child's CPU time as of its last message: where the next request's use starts.
@@ -165,7 +169,7 @@ class _QueryProcess:
             self._connection.send(request)
             started_wall = time.monotonic()
             while (remaining := deadline - time.monotonic()) > 0:
-                if self._connection.poll(min(remaining, _MAKE_WAY_CHECK_S)):
+                if self._readable(min(remaining, _MAKE_WAY_CHECK_S)):
                     reply, cpu_total = self._connection.recv()
                     self.used_s, self._cpu_mark = cpu_total - self._cpu_mark, cpu_total
                     if self._deprioritised:
@@ -185,7 +189,7 @@ class _QueryProcess:
     def _await_ready(self, deadline: float) -> bool:
         """Wait until the child has opened the store; False if the deadline came first."""
         assert self._connection is not None
-        if not self._connection.poll(max(0.0, deadline - time.monotonic())):
+        if not self._readable(max(0.0, deadline - time.monotonic())):
             return False
         _, self._cpu_mark = self._connection.recv()
         self._ready = True
@@ -201,9 +205,17 @@ class _QueryProcess:
         )
 
     def ensure_running(self) -> None:
-        """Start the child unless it is running."""
-        if self._process is None or not self._process.is_alive():
+        """Start the child unless it is running.
+
+        A ready child sends nothing until asked, so anything to read now is the end of a
+        child that died while idle.
+        """
+        if self._process is None or (self._ready and self._readable(0)):
             self._restart()
+
+    def _readable(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for a message (or the end) from the child."""
+        return bool(self._poller.poll(math.ceil(timeout_s * 1000)))
 
     def stop(self) -> None:
         """Kill the child and reap it."""
@@ -263,4 +275,6 @@ class _QueryProcess:
         finally:
             child_end.close()
         self._process, self._connection = process, connection
+        self._poller = select.poll()
+        self._poller.register(connection.fileno(), select.POLLIN)
         self._ready = self._deprioritised = False
