@@ -3,12 +3,8 @@ processes: one over the real built graph, one over a store with a hostile label.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from server.config import Settings
 from tests.http.site_support import build_script_store
-from tests.server.conftest import LiveServer, free_port
+from tests.live_server import LiveServer, running_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -42,40 +38,8 @@ CHROMIUM_FLAGS = (
 
 def _serve(store: Path, log: Path) -> Iterator[LiveServer]:
     """Run `mhkg serve` on a free loopback port until the test session ends."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
-        "MHKG_QUERY_PROCESSES": "2",
-    }
-    command = [sys.executable, "-m", "server.cli", "serve", "--store", str(store)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            command, cwd=log.parent, env=environment, stdout=log_file, stderr=subprocess.STDOUT
-        )
-    server = LiveServer(port, process, log)
-    try:
-        deadline = time.monotonic() + START_WAIT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"mhkg serve exited at start:\n{log.read_text()}")
-            try:
-                if server.request("GET", "/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"mhkg serve did not become healthy:\n{log.read_text()}")
-            time.sleep(0.1)
+    with running_server(store, log, workers=1, query_processes=2) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_WAIT_S)
 
 
 @pytest.fixture(scope="session")

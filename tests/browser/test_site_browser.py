@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.conftest import screenshot, screenshot_viewport
 from tests.http.site_support import SCRIPT_IRI, SCRIPT_LABEL
-from tests.server.conftest import LiveServer
+from tests.live_server import LiveServer
 
 WAIT_S = 20
 PHONE_PAGES = (

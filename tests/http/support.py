@@ -6,7 +6,6 @@ Shared by the Flask test-client tests and the real-server tests.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 from pathlib import Path
@@ -177,26 +176,3 @@ def load_disguises(url: str) -> dict[str, str]:
         "u-escaped": f"LO\\u0041D <{url}>",
         "SERVICE in WHERE": f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
     }
-
-
-def descendants(pid: int) -> dict[int, str]:
-    """Return the process ids below `pid`, with their state letter (Z = zombie)."""
-    parents: dict[int, tuple[int, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:  # the process ended meanwhile
-            continue
-        state, parent = stat.rsplit(")", 1)[1].split()[:2]
-        parents[int(entry)] = (int(parent), state)
-    found: dict[int, str] = {}
-    frontier = [pid]
-    while frontier:
-        current = frontier.pop()
-        for child, (parent, state) in parents.items():
-            if parent == current and child not in found:
-                found[child] = state
-                frontier.append(child)
-    return found

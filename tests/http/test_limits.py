@@ -18,7 +18,8 @@ from server.config import Settings
 from server.request_limits import MAX_HEADER_LINE, MAX_REQUEST_LINE
 from server.store import StoreDirectory
 from tests.http.conftest import MAX_REQUEST_BYTES, settings_for
-from tests.http.support import ENDLESS_QUERY, EX, build_store, descendants
+from tests.http.support import ENDLESS_QUERY, EX, build_store
+from tests.live_server import descendants
 
 SIMPLE = f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"
 TIMEOUT_S = 2.0

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from tests.http.support import EX
+from tests.live_server import LiveServer, Reply
 from tests.reliability.graphs import LINK
-from tests.reliability.live import LiveServer, Reply
 
 # Each would run for hours on the composed store (about 18,000 triples).
 BOMBS = {

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from server.config import Settings
+from tests.live_server import LiveServer, start_server
 from tests.reliability.graphs import compose_store
-from tests.reliability.live import LiveServer, start_server
 
 TOKEN = "reliability-token-5b9e2c71d04f"
 TIMEOUT_S = 2

@@ -9,9 +9,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from tests.http.support import EX, load_disguises, service_disguises
+from tests.live_server import LiveServer, Reply
 from tests.reliability.conftest import TOKEN
 from tests.reliability.listener import LoopbackListener
-from tests.reliability.live import LiveServer, Reply
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 AUTHORISED = {"Authorization": f"Bearer {TOKEN}"}

@@ -22,9 +22,9 @@ from server.app import create_app
 from server.config import Settings
 from server.store import StoreDirectory
 from tests.http.support import PEOPLE
+from tests.live_server import PROJECT_ROOT, LiveServer
 from tests.reliability.conftest import TOKEN
 from tests.reliability.graphs import EX
-from tests.reliability.live import PROJECT_ROOT, LiveServer
 
 SCRATCH_GRAPH = EX + "graph/access-scratch"
 INSERT = f"INSERT DATA {{ GRAPH <{SCRATCH_GRAPH}> {{ <{EX}s> <{EX}p> <{EX}o> }} }}"

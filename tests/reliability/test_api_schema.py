@@ -11,8 +11,8 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import given, settings
 
+from tests.live_server import LiveServer
 from tests.reliability.conftest import CLIENT_TIMEOUT_S, FUZZ_SETTINGS
-from tests.reliability.live import LiveServer
 
 EXAMPLES_PER_OPERATION = 6
 

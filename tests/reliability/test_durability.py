@@ -19,9 +19,7 @@ from server.config import PROJECT_ROOT as SOURCES_ROOT
 from server.config import Settings
 from server.store import StoreDirectory
 from tests.http.support import build_store
-from tests.reliability.conftest import TOKEN
-from tests.reliability.graphs import EX
-from tests.reliability.live import (
+from tests.live_server import (
     PROJECT_ROOT,
     SERVE_COMMAND,
     LiveServer,
@@ -29,6 +27,8 @@ from tests.reliability.live import (
     server_environment,
     start_server,
 )
+from tests.reliability.conftest import TOKEN
+from tests.reliability.graphs import EX
 
 AUTHORISED = {"Authorization": f"Bearer {TOKEN}"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

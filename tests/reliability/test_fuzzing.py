@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.guard import MAX_NESTING
+from tests.live_server import LiveServer, Reply, running_server
 from tests.reliability.conftest import CLIENT_TIMEOUT_S, FUZZ_SETTINGS, TIMEOUT_S, TOKEN
 from tests.reliability.graphs import EX
-from tests.reliability.live import LiveServer, Reply, running_server
 from tests.reliability.routes import KNOWN_VALUES, Route, discover_routes, example_path
 
 SCRATCH_GRAPH = EX + "graph/fuzz-scratch"

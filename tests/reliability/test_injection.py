@@ -19,9 +19,9 @@ import pyoxigraph as ox
 import pytest
 
 from server.config import Settings
+from tests.live_server import LiveServer, Reply, running_server
 from tests.reliability.conftest import SERVER_SETTINGS
 from tests.reliability.graphs import MARKUP_PAYLOADS, XSS_MARKER, probe_iris
-from tests.reliability.live import LiveServer, Reply, running_server
 from tests.reliability.markup import check_page
 from tests.reliability.routes import Route, discover_routes, example_path
 from tests.reliability.test_access_control import store_fingerprint

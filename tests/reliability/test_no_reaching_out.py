@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.live_server import PROJECT_ROOT, LiveServer, server_environment
 from tests.reliability.graphs import EX
 from tests.reliability.listener import LoopbackListener, listening
-from tests.reliability.live import PROJECT_ROOT, LiveServer, server_environment
 from tests.reliability.reaching_out import (
     AUTHORISED,
     every_query_disguise,

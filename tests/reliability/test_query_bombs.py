@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.live_server import LiveServer
 from tests.reliability.attack import (
     BOMBS,
     LOOKUP,
@@ -14,7 +15,6 @@ from tests.reliability.attack import (
     run_attack,
 )
 from tests.reliability.conftest import QUERY_PROCESSES, TIMEOUT_S, WORKERS
-from tests.reliability.live import LiveServer
 
 # The lookup latency promised while bombs run (the bar).
 LOOKUP_P99_S = 1.0

@@ -16,6 +16,7 @@ import pytest
 
 from server import writes
 from server.config import Settings
+from tests.live_server import LiveServer, running_server
 
 # The checks are used through their modules: imported by name, pytest would run them here.
 from tests.reliability import test_access_control as access
@@ -27,7 +28,6 @@ from tests.reliability import test_query_bombs as bombs
 from tests.reliability import weakened
 from tests.reliability.conftest import SERVER_SETTINGS, TOKEN
 from tests.reliability.listener import LoopbackListener
-from tests.reliability.live import LiveServer, running_server
 from tests.reliability.routes import discover_routes
 
 SERVER_WEAKNESSES = (

@@ -16,7 +16,7 @@ from urllib.request import urlopen
 import pyoxigraph as ox
 
 from tests.http.support import sample_quads
-from tests.server.conftest import free_port
+from tests.live_server import free_port
 
 START_WAIT_S = 30
 STOP_WAIT_S = 10

@@ -22,9 +22,9 @@ from server.app import create_app
 from server.config import Settings
 from tests.http.conftest import settings_for
 from tests.http.support import ENDLESS_QUERY, EX
+from tests.live_server import PROJECT_ROOT, free_port
 from tests.remote.conftest import remote_settings
 from tests.remote.support import Oxigraph, running_oxigraph, write_sample_store
-from tests.server.conftest import PROJECT_ROOT, free_port
 
 SIMPLE = f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"
 TIME_LIMIT_S = 2.0

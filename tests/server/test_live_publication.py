@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from tests.http.support import RecordingListener, sample_quads
-from tests.server.conftest import LiveServer
+from tests.live_server import LiveServer
 
 
 def test_the_api_answers_and_documents_itself(live_server: LiveServer) -> None:

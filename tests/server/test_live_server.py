@@ -26,16 +26,8 @@ from tests.http.support import (
     load_disguises,
     service_disguises,
 )
-from tests.server.conftest import (
-    MAX_REQUEST_BYTES,
-    MAX_ROWS,
-    PROJECT_ROOT,
-    TIMEOUT_S,
-    LiveServer,
-    Reply,
-    free_port,
-    server_environment,
-)
+from tests.live_server import PROJECT_ROOT, LiveServer, Reply, free_port, server_environment
+from tests.server.conftest import MAX_REQUEST_BYTES, MAX_ROWS, TIMEOUT_S
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -241,7 +233,7 @@ def test_service_and_load_never_reach_the_listener(live_server: LiveServer) -> N
 
 
 def test_a_long_query_is_stopped_and_others_are_answered_meanwhile(live_server: LiveServer) -> None:
-    processes_before = live_server.stable_descendants()
+    processes_before = live_server.stable_tree()
     replies: list[Reply] = []
     started = time.monotonic()
     thread = threading.Thread(
@@ -258,7 +250,7 @@ def test_a_long_query_is_stopped_and_others_are_answered_meanwhile(live_server: 
     assert replies[0].status == 503
     assert f"time limit of {TIMEOUT_S} s" in replies[0].text
     assert TIMEOUT_S <= elapsed < TIMEOUT_S + 3
-    processes_after = live_server.stable_descendants()
+    processes_after = live_server.stable_tree()
     assert len(processes_after) == len(processes_before)
     assert "Z" not in processes_after.values()
 
