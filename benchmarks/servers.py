@@ -166,10 +166,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_mhkg(store_dir: Path, logdir: Path) -> Server:
-    """Start `mhkg serve` on `store_dir` with the default settings (2 workers)."""
+def start_mhkg(store_dir: Path, logdir: Path, store_url: str | None = None) -> Server:
+    """Start `mhkg serve` on `store_dir` with the default settings (2 workers).
+
+    With `store_url`, it serves that external SPARQL store instead (`--store-url`).
+    """
     port = free_port()
-    command = [sys.executable, "-m", "server.cli", "serve", "--store", str(store_dir),
+    store = ["--store-url", store_url] if store_url else ["--store", str(store_dir)]
+    command = [sys.executable, "-m", "server.cli", "serve", *store,
                "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     # The defaults, not whatever MHKG_* settings the caller's shell has.
     environment = {
