@@ -13,6 +13,7 @@ and each worker builds the app and starts its query processes in `worker_app`.
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import partial
 
@@ -27,6 +28,8 @@ _HEADER_READ_TIMEOUT_MS = 10_000
 _MAX_HEAD_BYTES = 64 * 1024
 # Workers still answering at shutdown are killed after this long.
 _GRACEFUL_TIMEOUT_S = 10
+# Read into the settings before a worker serves; see worker_app.
+SECRET_VARIABLES = ("MHKG_UPDATE_TOKEN", "MHKG_STORE_PASSWORD", "MHKG_STORE_TOKEN")
 
 
 def serve(settings: Settings) -> None:
@@ -78,7 +81,8 @@ def worker_app(settings: Settings) -> object:
     """Build the app in a worker, start its query processes and have the first open the store.
 
     If the store does not open, the worker exits with our message on stderr, and granian
-    then stops the whole server.
+    then stops the whole server. granian copies the worker's environment into every
+    request's WSGI environ, so the secrets, already in `settings`, are removed from it.
     """
     from multiprocessing.util import Finalize
 
@@ -99,6 +103,8 @@ def worker_app(settings: Settings) -> object:
         print(f"mhkg serve: {error.message}", file=sys.stderr, flush=True)
         executor.close()
         sys.exit(3)
+    for name in SECRET_VARIABLES:
+        os.environ.pop(name, None)
     return app
 
 
