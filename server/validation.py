@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,7 +71,8 @@ def validate(data: Graph, shapes: Graph, language: str = "en") -> ValidationRepo
     )
     # Only top-level results: the nested sh:detail results repeat them from helper shapes.
     results = [
-        _result(report_graph, node, language) for node in report_graph.objects(None, SH.result)
+        _result(report_graph, shapes, node, language)
+        for node in report_graph.objects(None, SH.result)
     ]
     return combined([ValidationReport(tuple(results))])
 
@@ -117,24 +119,50 @@ def shape_partition(shapes: Graph, parts: int) -> list[Graph] | None:
     return copies
 
 
-def _result(report: Graph, node: Node, language: str) -> ValidationResult:
+def _result(report: Graph, shapes: Graph, node: Node, language: str) -> ValidationResult:
     severity = report.value(node, SH.resultSeverity)
-    messages = list(report.objects(node, SH.resultMessage))
     return ValidationResult(
         severity=str(severity).rsplit("#", 1)[-1],
         focus_node=_show(report.value(node, SH.focusNode)),
         path=_show(report.value(node, SH.resultPath)),
-        message=_pick_language(messages, language),
+        message=_message(report, shapes, node, language),
         source_shape=_show(report.value(node, SH.sourceShape)),
         value=_show(report.value(node, SH.value)),
     )
 
 
-def _pick_language(messages: list[Node], language: str) -> str:
-    for message in messages:
-        if isinstance(message, Literal) and message.language == language:
-            return str(message)
-    return str(messages[0]) if messages else "(no message)"
+def _message(report: Graph, shapes: Graph, node: Node, language: str) -> str:
+    """Return the result's message in `language`, the same one every time.
+
+    pySHACL gives every sh:message of the shape and of its SPARQL constraint, and drops the
+    language tags of those it filled in ({?value}). An untagged message is in `language`
+    if it matches a template tagged so, the constraint's (the specific one) before the
+    shape's; otherwise the first in sorted order, never whichever the graph yields first.
+    """
+    messages = sorted(report.objects(node, SH.resultMessage), key=str)
+    if not messages:
+        return "(no message)"
+    tagged = [m for m in messages if isinstance(m, Literal) and m.language == language]
+    if tagged:
+        return str(tagged[0])
+    for source in (report.value(node, SH.sourceConstraint), report.value(node, SH.sourceShape)):
+        if source is None:
+            continue
+        templates = [
+            _template_pattern(str(template))
+            for template in shapes.objects(source, SH.message)
+            if isinstance(template, Literal) and template.language == language
+        ]
+        for message in messages:
+            if any(pattern.fullmatch(str(message)) for pattern in templates):
+                return str(message)
+    return str(messages[0])
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """Return a pattern matching `template` with each {placeholder} filled in, or not."""
+    parts = re.split(r"\{[^{}]*\}", template)
+    return re.compile(".*?".join(re.escape(part) for part in parts), re.DOTALL)
 
 
 def _show(node: Node | None) -> str | None:
