@@ -49,9 +49,9 @@ def documentation() -> Response:
     """Show the API's operations, parameters and formats as a page, with a form for each."""
     executor = current_executor()
     version = executor.store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    etag, unchanged = caching.revalidate(version)
+    if unchanged is not None:
+        return unchanged
     api = current_api()
     choices = api.choices(executor)
     document = build_document(api.queries(), choices, _server_url(), version)
@@ -72,9 +72,9 @@ def openapi_document() -> Response:
     """Return the OpenAPI 3.1 document of every named query."""
     executor = current_executor()
     version = executor.store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    etag, unchanged = caching.revalidate(version)
+    if unchanged is not None:
+        return unchanged
     api = current_api()
     document = build_document(api.queries(), api.choices(executor), _server_url(), version)
     body = json.dumps(document, ensure_ascii=False, indent=1)
@@ -98,9 +98,9 @@ def run(name: str) -> Response:
     page, per_page = _paging(parameters, query)
     substitutions = query.substitutions(_query_values(parameters), current_settings().base_iri)
     version = current_executor().store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    etag, unchanged = caching.revalidate(version)
+    if unchanged is not None:
+        return unchanged
     answer = run_named(query, substitutions)
     last_page = max(1, math.ceil(len(answer.rows) / per_page))
     if page > last_page:

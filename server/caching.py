@@ -3,8 +3,8 @@
 Every cacheable answer carries an ETag (the store version plus what was asked), a
 Last-Modified date (when that version was published) and `Cache-Control: public`. A client
 that revalidates with If-None-Match, or with If-Modified-Since alone, gets a 304 while the
-version is unchanged. Views call `etag_for` before doing any work, `matches` to answer 304,
-and `mark_cacheable` on the full answer.
+version is unchanged. Views call `revalidate` before doing any work (it gives the ETag, and
+the 304 when the client holds the answer already) and `mark_cacheable` on the full answer.
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def etag_for(store_version: str) -> str:
     etag = f'"{digest.hexdigest()}"'
     g.setdefault("mhkg_etag_versions", {})[etag] = store_version
     return etag
+
+
+def revalidate(version: str | None) -> tuple[str | None, Response | None]:
+    """Return the ETag of this GET request's answer from `version`, and the 304 to send
+    instead when the client holds that answer already; (None, None) without a version."""
+    if version is None:
+        return None, None
+    etag = etag_for(version)
+    return etag, (not_modified(etag) if matches(etag) else None)
 
 
 def matches(etag: str) -> bool:

@@ -38,9 +38,9 @@ def description() -> Response:
     offer = negotiation.choose(
         GRAPH_OFFERS, request.headers.get("Accept"), url_parameters().one("format")
     )
-    version = current_executor().store_version()
-    if version is not None and caching.matches(caching.etag_for(version)):
-        return caching.not_modified(caching.etag_for(version))
+    _, unchanged = caching.revalidate(current_executor().store_version())
+    if unchanged is not None:
+        return unchanged
     facts, files = current_dumps()
     triples = describe(current_settings(), facts, request.url_root, files)
     body = ox.serialize(

@@ -52,10 +52,9 @@ def listing() -> Response:
     offer = negotiation.best_offer(LISTING_OFFERS, request.headers.get("Accept"))
     if offer is None:
         raise negotiation.not_acceptable(LISTING_OFFERS, "Nothing offered matches Accept")
-    version = current_executor().store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    _, unchanged = caching.revalidate(current_executor().store_version())
+    if unchanged is not None:
+        return unchanged
     facts, files = current_dumps()
     entries = [_entry(file, facts.version) for file in files]
     if offer.short_name == "json":

@@ -25,9 +25,9 @@ def read_graph() -> Response:
         GRAPH_OFFERS, request.headers.get("Accept"), parameters.one("format")
     )
     executor = current_executor()
-    version = executor.store_version()
-    if version is not None and caching.matches(caching.etag_for(version)):
-        return caching.not_modified(caching.etag_for(version))
+    _, unchanged = caching.revalidate(executor.store_version())
+    if unchanged is not None:
+        return unchanged
     result = executor.execute(GraphRequest(graph, offer.pyoxigraph_name))
     response = Response(result.body, content_type=offer.media_type)
     response.headers["MHKG-Store-Version"] = result.store_version

@@ -173,11 +173,10 @@ def _members(namespace: str) -> tuple[Members, str]:
 
 
 def _describe_page(iri: str, offer: Offer, path: str) -> Response:
-    version = current_executor().store_version()
-    if offer != HTML_OFFER and version is not None:
-        etag = caching.etag_for(version)
-        if caching.matches(etag):
-            return caching.not_modified(etag)
+    if offer != HTML_OFFER:  # a page says when it changed itself (server.web.render)
+        _, unchanged = caching.revalidate(current_executor().store_version())
+        if unchanged is not None:
+            return unchanged
     description = describe(iri)
     if not description.exists:
         return not_found(iri, offer)
@@ -199,10 +198,9 @@ def _html(template: str, path: str, **context: object) -> Response:
 
 
 def _cacheable_rdf(body: Callable[[], bytes], offer: Offer, path: str) -> Response:
-    version = current_executor().store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    etag, unchanged = caching.revalidate(current_executor().store_version())
+    if unchanged is not None:
+        return unchanged
     response = formats.rdf_response(body(), offer)
     response.headers["Link"] = formats.link_header(path)
     return caching.mark_cacheable(response, etag) if etag is not None else response

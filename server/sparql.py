@@ -86,9 +86,9 @@ def _query(text: str, parameters: Parameters) -> Response:
     if request.method not in ("GET", "HEAD"):
         return _answer(executor.execute(query), results_offer, graph_offer)
     version = executor.store_version()
-    etag = caching.etag_for(version) if version is not None else None
-    if etag is not None and caching.matches(etag):
-        return caching.not_modified(etag)
+    etag, unchanged = caching.revalidate(version)
+    if unchanged is not None:
+        return unchanged
     result = executor.execute(query)
     if etag is None or result.store_version != version:  # published meanwhile
         etag = caching.etag_for(result.store_version)
@@ -145,9 +145,9 @@ def _service_description(parameters: Parameters) -> Response:
     offer = negotiation.choose(
         GRAPH_OFFERS, request.headers.get("Accept"), parameters.one("format")
     )
-    version = executor.store_version()
-    if version is not None and caching.matches(caching.etag_for(version)):
-        return caching.not_modified(caching.etag_for(version))
+    _, unchanged = caching.revalidate(executor.store_version())
+    if unchanged is not None:
+        return unchanged
     stats = current_stats().get(executor)
     triples = describe(request.base_url, settings, stats)
     body = ox.serialize(

@@ -82,12 +82,10 @@ def html_page(template: str, status: int = 200, cache: bool = True, **context: o
     A cacheable page carries an ETag of the store version and language.
     """
     lang = language.requested()
-    etag = None
     version = current_executor().store_version() if cache and status == 200 else None
-    if version is not None:
-        etag = caching.etag_for(f"{version}|{lang}")
-        if caching.matches(etag):
-            return language.remember(caching.not_modified(etag))
+    etag, unchanged = caching.revalidate(None if version is None else f"{version}|{lang}")
+    if unchanged is not None:
+        return language.remember(unchanged)
     body = render_template(template, lang=lang, **context)
     response = Response(body, status=status, content_type=HTML)
     response.headers["Content-Language"] = lang
