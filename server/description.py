@@ -390,36 +390,59 @@ def _distributions(b: _Builder, iris: Iris, facts: Facts, files: list[DumpFile] 
 
 
 def _services(b: _Builder, iris: Iris) -> None:
-    sparql = iris.service("sparql")
-    b.iri(sparql, RDF + "type", DCAT + "DataService")
-    b.text(sparql, DCT + "title", "SPARQL 1.1-endpoint", "SPARQL 1.1 endpoint")
-    b.text(
-        sparql,
-        DCT + "description",
-        "SPARQL 1.1 Protocol over de hele dataset; de service description staat op het adres zelf.",
-        "SPARQL 1.1 Protocol over the whole dataset; the service description is at the address.",
+    _service(
+        b,
+        iris,
+        "sparql",
+        ("SPARQL 1.1-endpoint", "SPARQL 1.1 endpoint"),
+        (
+            "SPARQL 1.1 Protocol over de hele dataset; de service description staat op het adres"
+            " zelf.",
+            "SPARQL 1.1 Protocol over the whole dataset; the service description is at the"
+            " address.",
+        ),
+        endpoint="sparql",
+        endpoint_description="sparql",
+        conforms_to="https://www.w3.org/TR/sparql11-protocol/",
     )
-    b.iri(sparql, DCAT + "endpointURL", iris.root + "sparql")
-    b.iri(sparql, DCAT + "endpointDescription", iris.root + "sparql")
-    b.iri(sparql, DCT + "conformsTo", "https://www.w3.org/TR/sparql11-protocol/")
-    b.iri(sparql, DCAT + "servesDataset", iris.dataset)
-    b.iri(sparql, DCT + "license", LICENSE)
-    b.iri(sparql, DCT + "publisher", iris.publisher)
-    api = iris.service("api")
-    b.iri(api, RDF + "type", DCAT + "DataService")
-    b.text(api, DCT + "title", "REST-API met benoemde queries", "REST API of named queries")
-    b.text(
-        api,
-        DCT + "description",
-        "Elke competentievraag van het project als GET /api/{naam}, beschreven in OpenAPI 3.1.",
-        "Every competency question of the project as GET /api/{name}, described in OpenAPI 3.1.",
+    _service(
+        b,
+        iris,
+        "api",
+        ("REST-API met benoemde queries", "REST API of named queries"),
+        (
+            "Elke competentievraag van het project als GET /api/{naam}, beschreven in OpenAPI 3.1.",
+            "Every competency question of the project as GET /api/{name}, described in OpenAPI"
+            " 3.1.",
+        ),
+        endpoint="api/",
+        endpoint_description="api/openapi.json",
+        conforms_to="https://spec.openapis.org/oas/v3.1.0",
     )
-    b.iri(api, DCAT + "endpointURL", iris.root + "api/")
-    b.iri(api, DCAT + "endpointDescription", iris.root + "api/openapi.json")
-    b.iri(api, DCT + "conformsTo", "https://spec.openapis.org/oas/v3.1.0")
-    b.iri(api, DCAT + "servesDataset", iris.dataset)
-    b.iri(api, DCT + "license", LICENSE)
-    b.iri(api, DCT + "publisher", iris.publisher)
+
+
+def _service(
+    b: _Builder,
+    iris: Iris,
+    name: str,
+    title: tuple[str, str],
+    description: tuple[str, str],
+    *,
+    endpoint: str,
+    endpoint_description: str,
+    conforms_to: str,
+) -> None:
+    """Describe one dcat:DataService; `title` and `description` are (Dutch, English)."""
+    service = iris.service(name)
+    b.iri(service, RDF + "type", DCAT + "DataService")
+    b.text(service, DCT + "title", *title)
+    b.text(service, DCT + "description", *description)
+    b.iri(service, DCAT + "endpointURL", iris.root + endpoint)
+    b.iri(service, DCAT + "endpointDescription", iris.root + endpoint_description)
+    b.iri(service, DCT + "conformsTo", conforms_to)
+    b.iri(service, DCAT + "servesDataset", iris.dataset)
+    b.iri(service, DCT + "license", LICENSE)
+    b.iri(service, DCT + "publisher", iris.publisher)
 
 
 def _subsets(b: _Builder, iris: Iris, facts: Facts) -> None:
