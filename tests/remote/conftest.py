@@ -1,7 +1,8 @@
 """Fixtures that put a real Oxigraph server behind our app, as its external store.
 
 The fixture names are those of tests/http/conftest.py, so the protocol tests collected in
-this directory run unchanged against an app whose executor is server.remote_store.
+this directory run unchanged against an app whose executor is server.remote_store;
+`make_app` is that module's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask.testing import FlaskClient
 from server import context
 from server.app import create_app
 from server.config import Settings
+from tests.http.conftest import make_app as make_app  # the fixture, for tests/remote too
 from tests.http.conftest import settings_for
 from tests.http.support import UPDATE_TOKEN
 from tests.remote.support import Oxigraph, running_oxigraph, write_sample_store

@@ -14,12 +14,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from server import context
-from server.app import create_app
-from server.config import Settings
 from tests.http.conftest import settings_for
 from tests.http.support import ENDLESS_QUERY, EX
 from tests.live_server import PROJECT_ROOT, free_port
@@ -32,29 +28,14 @@ PASSWORD = "s3cret-store-password"
 TOKEN = "store-bearer-token-91x"
 
 
-@pytest.fixture
-def app_of(tmp_path: Path) -> Iterator:
-    """Return a factory of apps over an external store, closed after the test."""
-    apps: list[Flask] = []
-
-    def make(settings: Settings) -> Flask:
-        app = create_app(settings)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        context.of(app).executor.close()
-
-
 def test_a_query_over_the_time_limit_gets_503_while_others_are_answered(
-    tmp_path: Path, app_of
+    tmp_path: Path, make_app
 ) -> None:
     location = write_sample_store(tmp_path / "oxigraph")
     # Oxigraph's own limit stops the query there too, after ours has answered the client.
     with running_oxigraph(location, read_only=True, timeout_s=10) as server:
         settings = remote_settings(server, tmp_path, query_timeout_s=TIME_LIMIT_S)
-        client = app_of(settings).test_client()
+        client = make_app(settings).test_client()
         answers: list = []
         slow = threading.Thread(
             target=lambda: answers.append(
@@ -73,9 +54,9 @@ def test_a_query_over_the_time_limit_gets_503_while_others_are_answered(
     assert TIME_LIMIT_S <= elapsed < TIME_LIMIT_S + 5
 
 
-def test_an_unreachable_store_is_a_clear_503(tmp_path: Path, app_of) -> None:
+def test_an_unreachable_store_is_a_clear_503(tmp_path: Path, make_app) -> None:
     settings = settings_for(tmp_path, store_url=f"http://127.0.0.1:{free_port()}/sparql")
-    response = app_of(settings).test_client().get("/sparql", query_string={"query": SIMPLE})
+    response = make_app(settings).test_client().get("/sparql", query_string={"query": SIMPLE})
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert "cannot be reached" in response.text
@@ -154,23 +135,23 @@ def recorder() -> Iterator[tuple[str, type[_Recorder]]]:
     ids=["basic", "bearer"],
 )
 def test_credentials_are_sent_to_the_store(
-    tmp_path: Path, app_of, recorder, credentials: dict, header: str
+    tmp_path: Path, make_app, recorder, credentials: dict, header: str
 ) -> None:
     url, handler = recorder
     handler.expected = header
-    client = app_of(settings_for(tmp_path, store_url=url, **credentials)).test_client()
+    client = make_app(settings_for(tmp_path, store_url=url, **credentials)).test_client()
     response = client.get("/sparql", query_string={"query": SIMPLE})
     assert response.status_code == 200, response.text
     assert handler.seen[-1]["Authorization"] == header
 
 
 def test_refused_credentials_are_a_502_that_shows_no_secret(
-    tmp_path: Path, app_of, recorder, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, make_app, recorder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, handler = recorder
     handler.expected = "Bearer something-else"
     settings = settings_for(tmp_path, store_url=url, store_token=TOKEN, store_password=PASSWORD)
-    client = app_of(settings).test_client()
+    client = make_app(settings).test_client()
     response = client.get("/sparql", query_string={"query": SIMPLE})
     assert response.status_code == 502
     assert "credentials" in response.text
