@@ -21,10 +21,9 @@ from benchmarks import datasets, servers
 from benchmarks.client import Limits
 from benchmarks.loadprocess import LoadProcess, Workload
 from benchmarks.queries import Pools, mix_order
+from benchmarks.run import PLANNED_REQUESTS
 from server.config import Settings
 from server.store import StoreDirectory
-
-PLANNED_REQUESTS = 30_000
 
 
 def main(argv: list[str] | None = None) -> None:
