@@ -14,8 +14,10 @@ one. Two rules keep a flood of long queries from starving everyone else:
   other process is busy for minutes, and a query that made way is late, not refused.
 
 Query time is what the caller measures (the server uses the CPU time of the query process,
-so a query slowed down by a busy machine is not taken for a long one). A query stopped at
-the time limit counts as long, whatever time it got to use.
+so a query slowed down by a busy machine is not taken for a long one). A query cut short,
+stopped at the time limit or made to make way on the reserve, counts as long whatever time
+it got to use: on a busy machine a bomb may get less CPU in its turn on the reserve than
+the preemption time, and must not be let back on the reserve for it.
 
 The client is whatever the caller names: the server uses the peer address.
 """
@@ -34,9 +36,9 @@ P = TypeVar("P")
 USAGE_HALF_LIFE_S = 60.0
 # Clients remembered; the least active are forgotten beyond this.
 MAX_CLIENTS = 4096
-# A query stopped at the time limit counts as this many times the preemption time: its
-# client is kept off the reserve for two half-lives, whatever time the query got to use.
-STOPPED_WEIGHT = 4
+# A query cut short counts as this many times the preemption time: its client is kept off
+# the reserve for two half-lives, whatever time the query got to use.
+CUT_SHORT_WEIGHT = 4
 
 
 @dataclass(eq=False)
@@ -105,8 +107,11 @@ class Admission(Generic[P]):
                 self._condition.wait(remaining)
             return waiter.lease
 
-    def release(self, lease: Lease[P], used_s: float, stopped: bool = False) -> None:
-        """Give the process back; charge the client `used_s`, or more if `stopped` at the limit."""
+    def release(self, lease: Lease[P], used_s: float, cut_short: bool = False) -> None:
+        """Give the process back; charge the client `used_s`, or more if its query was `cut_short`.
+
+        A query is cut short when it is stopped at the time limit or makes way on the reserve.
+        """
         with self._condition:
             running = self._running[lease.client] - 1
             if running:
@@ -115,8 +120,8 @@ class Admission(Generic[P]):
                 del self._running[lease.client]
             if not lease.reserve:
                 self._full_time_busy -= 1
-            if stopped:
-                used_s = max(used_s, STOPPED_WEIGHT * self._preempt_after_s)
+            if cut_short:
+                used_s = max(used_s, CUT_SHORT_WEIGHT * self._preempt_after_s)
             self._record(lease.client, used_s)
             self._idle.append(lease.process)
             self._hand_over()

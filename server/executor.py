@@ -103,8 +103,8 @@ class ChildProcessExecutor:
             )
             return reply
         finally:
-            stopped = isinstance(reply, Failure) and reply.reason == "timeout"
-            self._admission.release(lease, lease.process.used_s, stopped)
+            cut_short = isinstance(reply, Failure) and reply.reason in ("timeout", _MADE_WAY)
+            self._admission.release(lease, lease.process.used_s, cut_short)
 
     def store_version(self) -> str | None:
         """Return the published version; reading a symlink is cheap enough per request."""
