@@ -19,7 +19,10 @@ stopped at the time limit or made to make way on the reserve, counts as long wha
 it got to use: on a busy machine a bomb may get less CPU in its turn on the reserve than
 the preemption time, and must not be let back on the reserve for it.
 
-The client is whatever the caller names: the server uses the peer address.
+The client is whatever the caller names: the server uses the peer address. Under `mhkg
+serve` the workers also share which clients ran long queries (server.long_queries), so a
+client shown to send them is kept off the reserve of every worker, not only of the one
+that ran them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from server.long_queries import LongQueryMarks
 
 P = TypeVar("P")
 
@@ -76,8 +81,14 @@ class _History:
 class Admission(Generic[P]):
     """Hand out a fixed set of processes to requests, fairly between clients."""
 
-    def __init__(self, processes: list[P], preempt_after_s: float) -> None:
+    def __init__(
+        self,
+        processes: list[P],
+        preempt_after_s: float,
+        shared_marks: LongQueryMarks | None = None,
+    ) -> None:
         self._preempt_after_s = preempt_after_s
+        self._shared_marks = shared_marks
         self._condition = threading.Condition()
         self._idle = list(processes)
         # With a single process there is no reserve: it must be able to run anything.
@@ -156,7 +167,10 @@ class Admission(Generic[P]):
     def _may_use_reserve(self, waiter: _Waiter[P], now: float) -> bool:
         if not waiter.reserve_allowed:
             return False
-        return self._history_of(waiter.client, now).longest < self._preempt_after_s
+        if self._history_of(waiter.client, now).longest >= self._preempt_after_s:
+            return False
+        shared = self._shared_marks
+        return shared is None or shared.longest(waiter.client, now) < self._preempt_after_s
 
     def _priority(self, waiter: _Waiter[P], now: float) -> tuple[int, float, int]:
         """Return the sort key of a waiting request: lowest goes first."""
@@ -172,6 +186,9 @@ class Admission(Generic[P]):
         now = time.monotonic()
         past = self._history_of(client, now)
         self._history[client] = _History(past.seconds + seconds, max(past.longest, seconds), now)
+        # Only long queries matter to the other workers: they keep a client off the reserve.
+        if self._shared_marks is not None and seconds >= self._preempt_after_s:
+            self._shared_marks.mark(client, seconds, now)
         if len(self._history) > MAX_CLIENTS:
             by_use = sorted(self._history, key=lambda name: self._history_of(name, now).seconds)
             for name in by_use[: len(by_use) // 2]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server.config import Settings
 from server.executor import ChildProcessExecutor, Executor
+from server.long_queries import LongQueryMarks
 from server.remote_store import RemoteStore
 from server.result_cache import CachingExecutor
 
@@ -18,10 +19,16 @@ def uses_remote_store(settings: Settings) -> bool:
     return bool(settings.store_url or settings.store_query_url)
 
 
-def select_executor(settings: Settings) -> Executor:
-    """Return the executor that `settings` ask for, with the result cache in front."""
+def select_executor(settings: Settings, shared_marks: LongQueryMarks | None = None) -> Executor:
+    """Return the executor that `settings` ask for, with the result cache in front.
+
+    `shared_marks` are the long queries of the server's workers, for the embedded store's
+    admission; an external store does its own.
+    """
     store: Executor = (
-        RemoteStore(settings) if uses_remote_store(settings) else ChildProcessExecutor(settings)
+        RemoteStore(settings)
+        if uses_remote_store(settings)
+        else ChildProcessExecutor(settings, shared_marks)
     )
     if settings.result_cache_bytes > 0:
         return CachingExecutor(store, settings.result_cache_bytes)

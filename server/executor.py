@@ -27,6 +27,7 @@ from server.admission import Admission
 from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
+from server.long_queries import LongQueryMarks
 from server.store import StoreDirectory
 
 # How often a running query checks whether it must make way; a reply ends the wait at once.
@@ -62,11 +63,12 @@ class Executor(Protocol):
 class ChildProcessExecutor:
     """Carry out requests in a pool of killable processes that open the store themselves."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shared_marks: LongQueryMarks | None = None) -> None:
+        """`shared_marks` are the long queries of the server's other workers (see admission)."""
         self._directory = StoreDirectory(settings.store_dir)
         self._timeout_s = settings.query_timeout_s
         self._children = [_QueryProcess(settings) for _ in range(settings.query_processes)]
-        self._admission = Admission(self._children, settings.preempt_after_s)
+        self._admission = Admission(self._children, settings.preempt_after_s, shared_marks)
 
     def execute(self, request: QueryRequest | GraphRequest) -> Result:
         """Return the answer, waiting for a free process and the answer within the limit."""

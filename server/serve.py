@@ -16,9 +16,13 @@ from __future__ import annotations
 import os
 import sys
 from functools import partial
+from typing import TYPE_CHECKING
 
 from server.config import Settings
 from server.store import StoreDirectory, StoreUnavailable
+
+if TYPE_CHECKING:
+    from server.long_queries import LongQueryMarks
 
 _CHECK_QUERY = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 # A request head must arrive within this long (slow-loris clients are cut off).
@@ -41,6 +45,9 @@ def serve(settings: Settings) -> None:
     from granian.http import HTTP1Settings
     from granian.server import Server
 
+    from server.admission import USAGE_HALF_LIFE_S
+    from server.long_queries import LongQueryMarks
+
     server = Server(
         "server.app:create_app",  # shown in granian's log; the app comes from worker_app
         address=settings.host,
@@ -55,7 +62,9 @@ def serve(settings: Settings) -> None:
         respawn_failed_workers=False,
         workers_kill_timeout=_GRACEFUL_TIMEOUT_S,
     )
-    server.serve(target_loader=partial(worker_app, settings), wrap_loader=False)
+    # Made before the workers start, so that they all share it.
+    shared_marks = LongQueryMarks(USAGE_HALF_LIFE_S)
+    server.serve(target_loader=partial(worker_app, settings, shared_marks), wrap_loader=False)
 
 
 def store_problem(settings: Settings) -> str | None:
@@ -77,8 +86,10 @@ def store_problem(settings: Settings) -> str | None:
     return None
 
 
-def worker_app(settings: Settings) -> object:
+def worker_app(settings: Settings, shared_marks: LongQueryMarks | None = None) -> object:
     """Build the app in a worker, start its query processes and have the first open the store.
+
+    `shared_marks` is the table of long queries that the server's workers share.
 
     If the store does not open, the worker exits with our message on stderr, and granian
     then stops the whole server. granian copies the worker's environment into every
@@ -91,7 +102,7 @@ def worker_app(settings: Settings) -> object:
     from server.errors import HttpError
     from server.jobs import QueryRequest
 
-    app = create_app(settings)
+    app = create_app(settings, shared_marks)
     executor = context.of(app).executor
     executor.start()
     # Runs when the worker process ends normally (granian's workers are multiprocessing
