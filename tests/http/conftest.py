@@ -59,6 +59,14 @@ def read_app(read_store: Path) -> Iterator[Flask]:
     context.of(app).executor.close()
 
 
+@pytest.fixture(scope="session")
+def graph_app(built_settings: Settings) -> Iterator[Flask]:
+    """A read-only app over the real built graph, shared by the site and linked-data tests."""
+    app = create_app(built_settings.with_overrides(query_processes=2))
+    yield app
+    context.of(app).executor.close()
+
+
 @pytest.fixture
 def client(read_app: Flask) -> FlaskClient:
     """A test client of the read-only app."""

@@ -33,18 +33,10 @@ EXTENSIONS = {"ttl": "ttl", "jsonld": "jsonld", "nt": "nt", "rdfxml": "rdf"}
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    """An app over the real built graph."""
-    application = create_app(built_settings.with_overrides(query_processes=2))
-    yield application
-    context.of(application).executor.close()
-
-
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client of the real-graph app."""
-    return app.test_client()
+def client(graph_app: Flask) -> FlaskClient:
+    """A test client of the app over the real graph."""
+    return graph_app.test_client()
 
 
 def _parse(body: bytes, rdflib_format: str) -> Graph:

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -17,8 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server import context
-from server.app import create_app
 from server.config import Settings
 from server.web.timeline import DUE, OPEN, PAST, UPCOMING, WrittenDate
 
@@ -51,18 +48,10 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    """An app over the real built graph."""
-    application = create_app(built_settings.with_overrides(query_processes=2))
-    yield application
-    context.of(application).executor.close()
-
-
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client of the real-graph app."""
-    return app.test_client()
+def client(graph_app: Flask) -> FlaskClient:
+    """A test client of the app over the real graph."""
+    return graph_app.test_client()
 
 
 def _page(client: FlaskClient, path: str, status: int = 200) -> str:
