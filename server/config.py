@@ -22,8 +22,10 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "data"
     shapes_dir: Path = PROJECT_ROOT / "shapes"
     queries_dir: Path = PROJECT_ROOT / "queries"
-    # Query limits: a query is killed after this many seconds.
+    # Query limits: a query is killed after this many seconds, or once its query process
+    # holds more than this much memory (resident), checked every 50 ms.
     query_timeout_s: float = 30.0
+    query_memory_bytes: int = 1_000_000_000
     max_request_bytes: int = 1_000_000
     max_result_rows: int = 10_000
     # Query processes kept per server worker: the number of queries it runs at once.
@@ -86,7 +88,13 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
             raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
-        if self.query_timeout_s <= 0 or self.max_result_rows <= 0 or self.max_request_bytes <= 0:
+        limits = (
+            self.query_timeout_s,
+            self.query_memory_bytes,
+            self.max_result_rows,
+            self.max_request_bytes,
+        )
+        if min(limits) <= 0:
             raise ValueError("limits must be positive")
 
 

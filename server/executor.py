@@ -3,7 +3,9 @@
 pyoxigraph has no timeout or cancellation in Python, and a thread cannot be stopped, so
 each server worker keeps a small pool of query processes. A request waits for a free one
 and for its answer within one deadline; past it the process is killed and replaced, and
-the client gets a 503, never a partial answer. Which request gets a free process is up to
+the client gets a 503, never a partial answer. The same happens to a query whose process
+grows past the memory limit: a sort or a GROUP_CONCAT over a cross join can take memory
+faster than the time limit would stop it. Which request gets a free process is up to
 server.admission: fairly between clients, with one process kept turning over quickly.
 """
 
@@ -30,14 +32,18 @@ from server.jobs import Failure, GraphRequest, QueryRequest, Result
 from server.long_queries import LongQueryMarks
 from server.store import StoreDirectory
 
-# How often a running query checks whether it must make way; a reply ends the wait at once.
-_MAKE_WAY_CHECK_S = 0.05
+# How often a running query is checked (must it make way? its memory?); a reply ends the
+# wait at once.
+_CHECK_EVERY_S = 0.05
 # A query that has used this much CPU gets a lower CPU priority, so that short queries
 # started meanwhile are not slowed down by it; its process is replaced before the next one.
 _LONG_QUERY_S = 0.25
 _LONG_QUERY_NICENESS = 10
 _CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _MADE_WAY = "made_way"
+# Replies to queries stopped before their end: their clients count as sending long ones.
+_CUT_SHORT = frozenset({"timeout", "memory", _MADE_WAY})
 
 
 class Executor(Protocol):
@@ -105,7 +111,7 @@ class ChildProcessExecutor:
             )
             return reply
         finally:
-            cut_short = isinstance(reply, Failure) and reply.reason in ("timeout", _MADE_WAY)
+            cut_short = isinstance(reply, Failure) and reply.reason in _CUT_SHORT
             self._admission.release(lease, lease.process.used_s, cut_short)
 
     def store_version(self) -> str | None:
@@ -158,8 +164,9 @@ class _QueryProcess:
         """Send the request and wait for the reply until `deadline`; kill the child after.
 
         The child is also killed as soon as `make_way()` says so (the reply then says that
-        it made way). `used_s` tells the CPU time the request used: a query slowed down by
-        a busy machine is not taken for a long one. A child reniced for a long query is
+        it made way), or when it holds more memory than the limit. `used_s` tells the CPU
+        time the request used: a query slowed down by a busy machine is not taken for a
+        long one. A child reniced for a long query is
         replaced as soon as it answers, so that the next request finds a fresh one ready.
         """
         self.ensure_running()
@@ -171,13 +178,20 @@ class _QueryProcess:
             self._connection.send(request)
             started_wall = time.monotonic()
             while (remaining := deadline - time.monotonic()) > 0:
-                if self._readable(min(remaining, _MAKE_WAY_CHECK_S)):
+                if self._readable(min(remaining, _CHECK_EVERY_S)):
                     reply, cpu_total = self._connection.recv()
                     self.used_s, self._cpu_mark = cpu_total - self._cpu_mark, cpu_total
                     if self._deprioritised:
                         self._restart()
                     return reply
-                self.used_s = self._used_since(started_wall)
+                usage = self._usage()
+                if usage is None:
+                    self.used_s = time.monotonic() - started_wall
+                else:
+                    cpu_s, memory_bytes = usage
+                    self.used_s = cpu_s - self._cpu_mark
+                    if memory_bytes > self._settings.query_memory_bytes:
+                        return self._over_memory()
                 if not self._deprioritised and self.used_s >= _LONG_QUERY_S:
                     self._deprioritise()
                 if make_way():
@@ -196,6 +210,15 @@ class _QueryProcess:
         _, self._cpu_mark = self._connection.recv()
         self._ready = True
         return True
+
+    def _over_memory(self) -> Failure:
+        self._restart()
+        limit_mb = self._settings.query_memory_bytes / 1e6
+        return Failure(
+            503,
+            f"The query needed more than the memory limit of {limit_mb:g} MB and was stopped.",
+            "memory",
+        )
 
     def _overran(self) -> Failure:
         self._restart()
@@ -236,23 +259,18 @@ class _QueryProcess:
         self.stop()
         self._start()
 
-    def _cpu_seconds(self) -> float | None:
-        """Return the CPU time the child has used, or None where /proc cannot tell."""
+    def _usage(self) -> tuple[float, int] | None:
+        """Return the child's CPU seconds and resident bytes, or None where /proc cannot tell."""
         if self._process is None:
             return None
         try:
             stat = Path(f"/proc/{self._process.pid}/stat").read_text()
-            user, system = stat.rsplit(")", 1)[1].split()[11:13]
-            return (int(user) + int(system)) / _CLOCK_TICKS_PER_S
-        except (OSError, ValueError):
+            # Fields after the command name, from the third (state): utime, stime, ..., rss.
+            fields = stat.rsplit(")", 1)[1].split()
+            cpu_ticks = int(fields[11]) + int(fields[12])
+            return cpu_ticks / _CLOCK_TICKS_PER_S, int(fields[21]) * _PAGE_BYTES
+        except (OSError, ValueError, IndexError):
             return None
-
-    def _used_since(self, started_wall: float) -> float:
-        """Return what the running request has used: CPU time, or wall time without /proc."""
-        now_cpu = self._cpu_seconds()
-        if now_cpu is None:
-            return time.monotonic() - started_wall
-        return now_cpu - self._cpu_mark
 
     def _deprioritise(self) -> None:
         assert self._process is not None and self._process.pid is not None

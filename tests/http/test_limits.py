@@ -23,6 +23,12 @@ from tests.live_server import descendants
 
 SIMPLE = f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"
 TIMEOUT_S = 2.0
+# Sorts the 400**3 rows of a cross join: on the test store it takes about 200 MB a second.
+MEMORY_HOG = """
+SELECT ?x ?y ?z WHERE {
+  GRAPH ?g1 { ?a ?p ?x } GRAPH ?g2 { ?b ?q ?y } GRAPH ?g3 { ?c ?r ?z }
+} ORDER BY STR(?x) STR(?y) STR(?z) LIMIT 1
+"""
 
 
 @pytest.mark.parametrize(
@@ -98,6 +104,28 @@ def test_a_query_over_the_time_limit_is_stopped_while_others_are_answered(
     processes_after = descendants(os.getpid())
     assert len(processes_after) == len(processes_before)
     assert "Z" not in processes_after.values()
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+
+
+def test_a_query_over_the_memory_limit_is_stopped_long_before_the_time_limit(
+    read_store: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    time_limit_s = 60.0
+    settings = settings_for(
+        read_store,
+        query_timeout_s=time_limit_s,
+        query_memory_bytes=150_000_000,
+        query_processes=1,
+    )
+    client = make_app(settings).test_client()
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": MEMORY_HOG})
+    assert response.status_code == 503
+    assert response.mimetype == "text/plain"
+    assert "memory limit of 150 MB" in response.text
+    assert time.monotonic() - started < time_limit_s / 2
+    # Its process was replaced: the next query is answered.
     assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
 
 
