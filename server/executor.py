@@ -19,7 +19,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Protocol
 
 from flask import has_request_context, request
@@ -30,6 +29,7 @@ from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
 from server.long_queries import LongQueryMarks
+from server.process_usage import usage_of
 from server.store import StoreDirectory
 
 # How often a running query is checked (must it make way? its memory?); a reply ends the
@@ -39,8 +39,6 @@ _CHECK_EVERY_S = 0.05
 # started meanwhile are not slowed down by it; its process is replaced before the next one.
 _LONG_QUERY_S = 0.25
 _LONG_QUERY_NICENESS = 10
-_CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _MADE_WAY = "made_way"
 # Replies to queries stopped before their end: their clients count as sending long ones.
 _CUT_SHORT = frozenset({"timeout", "memory", _MADE_WAY})
@@ -184,13 +182,12 @@ class _QueryProcess:
                     if self._deprioritised:
                         self._restart()
                     return reply
-                usage = self._usage()
+                usage = usage_of(self._process.pid) if self._process is not None else None
                 if usage is None:
                     self.used_s = time.monotonic() - started_wall
                 else:
-                    cpu_s, memory_bytes = usage
-                    self.used_s = cpu_s - self._cpu_mark
-                    if memory_bytes > self._settings.query_memory_bytes:
+                    self.used_s = usage.cpu_s - self._cpu_mark
+                    if usage.resident_bytes > self._settings.query_memory_bytes:
                         return self._over_memory()
                 if not self._deprioritised and self.used_s >= _LONG_QUERY_S:
                     self._deprioritise()
@@ -258,19 +255,6 @@ class _QueryProcess:
     def _restart(self) -> None:
         self.stop()
         self._start()
-
-    def _usage(self) -> tuple[float, int] | None:
-        """Return the child's CPU seconds and resident bytes, or None where /proc cannot tell."""
-        if self._process is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self._process.pid}/stat").read_text()
-            # Fields after the command name, from the third (state): utime, stime, ..., rss.
-            fields = stat.rsplit(")", 1)[1].split()
-            cpu_ticks = int(fields[11]) + int(fields[12])
-            return cpu_ticks / _CLOCK_TICKS_PER_S, int(fields[21]) * _PAGE_BYTES
-        except (OSError, ValueError, IndexError):
-            return None
 
     def _deprioritise(self) -> None:
         assert self._process is not None and self._process.pid is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import time
 from contextlib import ExitStack
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from flask import Response
@@ -18,9 +19,12 @@ from server.config import Settings
 from server.context import current_executor
 from server.errors import HttpError
 from server.jobs import Failure, GraphWriteRequest, UpdateRequest, WriteResult
+from server.process_usage import usage_of
 from server.store import StoreDirectory, StoreUnavailable
 
 _LOCK_RETRY_S = 0.05
+# How often a running write is checked against the memory limit; its reply ends the wait.
+_CHECK_EVERY_S = 0.05
 
 
 def require_write_token(settings: Settings, authorization: str | None) -> None:
@@ -99,16 +103,7 @@ def _run_in_child(
     child_end.close()
     replied = False
     try:
-        if connection.poll(max(0.0, deadline - time.monotonic())):
-            reply: WriteResult | Failure = connection.recv()
-            replied = True
-        else:
-            reply = Failure(
-                503,
-                f"The write ran longer than the time limit of {settings.query_timeout_s:g} s "
-                "and was stopped; nothing changed.",
-                "timeout",
-            )
+        reply, replied = _await_write(settings, process.pid, connection, deadline)
     except EOFError:
         reply = Failure(500, "The write process ended unexpectedly; nothing changed.", "crashed")
     finally:
@@ -121,3 +116,24 @@ def _run_in_child(
     if isinstance(reply, Failure):
         raise HttpError(reply.status, reply.message, reason=reply.reason)
     return reply
+
+
+def _await_write(
+    settings: Settings, pid: int | None, connection: Connection, deadline: float
+) -> tuple[WriteResult | Failure, bool]:
+    """Return the write child's reply and True, or why it must be stopped and False.
+
+    It is stopped at the time limit, or at the memory limit: an RDF/XML body of 1 MB can
+    declare entities that expand to gigabytes.
+    """
+    while (remaining := deadline - time.monotonic()) > 0:
+        if connection.poll(min(remaining, _CHECK_EVERY_S)):
+            return connection.recv(), True
+        usage = usage_of(pid) if pid is not None else None
+        if usage is not None and usage.resident_bytes > settings.query_memory_bytes:
+            limit_mb = settings.query_memory_bytes / 1e6
+            message = f"The write needed more than the memory limit of {limit_mb:g} MB"
+            return Failure(503, f"{message} and was stopped; nothing changed.", "memory"), False
+    limit_s = settings.query_timeout_s
+    message = f"The write ran longer than the time limit of {limit_s:g} s"
+    return Failure(503, f"{message} and was stopped; nothing changed.", "timeout"), False

@@ -110,7 +110,7 @@ def test_a_query_over_the_time_limit_is_stopped_while_others_are_answered(
 def test_a_query_over_the_memory_limit_is_stopped_long_before_the_time_limit(
     read_store: Path, make_app: Callable[[Settings], Flask]
 ) -> None:
-    time_limit_s = 60.0
+    time_limit_s = 20.0
     settings = settings_for(
         read_store,
         query_timeout_s=time_limit_s,
@@ -188,3 +188,40 @@ def test_no_store_at_all_gives_503(tmp_path: Path, make_app: Callable[[Settings]
     assert client.get("/sparql").status_code == 503
     assert client.get("/store?default").status_code == 503
     assert json.loads(client.get("/healthz").data)["status"] == "unavailable"
+
+
+def entity_bomb(levels: int) -> bytes:
+    """Return RDF/XML of under 2 kB whose one literal expands to 4 * 10**levels bytes."""
+    entities = ['<!ENTITY e0 "haha">'] + [
+        f'<!ENTITY e{level} "{f"&e{level - 1};" * 10}">' for level in range(1, levels + 1)
+    ]
+    return f"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ {" ".join(entities)} ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="{EX}">
+  <rdf:Description rdf:about="{EX}a"><ex:p>&e{levels};</ex:p></rdf:Description>
+</rdf:RDF>""".encode()
+
+
+def test_a_write_over_the_memory_limit_is_stopped_and_changes_nothing(
+    tmp_path: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    store = build_store(tmp_path / "store")
+    time_limit_s = 20.0
+    settings = settings_for(
+        store, query_timeout_s=time_limit_s, query_memory_bytes=150_000_000, update_token="t"
+    )
+    client = make_app(settings).test_client()
+    version = StoreDirectory(store).current_version()
+    started = time.monotonic()
+    response = client.put(
+        "/store",
+        query_string={"graph": f"{EX}graph/expanded"},
+        data=entity_bomb(10),  # 40 GB once expanded
+        headers={"Authorization": "Bearer t", "Content-Type": "application/rdf+xml"},
+    )
+    assert response.status_code == 503
+    assert "memory limit of 150 MB" in response.text
+    assert "nothing changed" in response.text
+    assert time.monotonic() - started < time_limit_s / 2
+    assert StoreDirectory(store).current_version() == version
+    assert len(list(StoreDirectory(store).versions.iterdir())) == 1

@@ -1,0 +1,33 @@
+"""How much CPU time and memory a child process has used, read from /proc (Linux).
+
+The server checks its query and write processes against the time and memory limits with
+this while it waits for their answer; it is one read of a small file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+_CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class Usage(NamedTuple):
+    """What a process has used so far."""
+
+    cpu_s: float
+    resident_bytes: int
+
+
+def usage_of(pid: int) -> Usage | None:
+    """Return what process `pid` has used, or None where /proc cannot tell (or it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # The fields after the command name, from the third (state): utime, stime, ..., rss.
+        fields = stat.rsplit(")", 1)[1].split()
+        cpu_ticks = int(fields[11]) + int(fields[12])
+        return Usage(cpu_ticks / _CLOCK_TICKS_PER_S, int(fields[21]) * _PAGE_BYTES)
+    except (OSError, ValueError, IndexError):
+        return None
