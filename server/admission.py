@@ -19,7 +19,8 @@ stopped at the time limit or made to make way on the reserve, counts as long wha
 it got to use: on a busy machine a bomb may get less CPU in its turn on the reserve than
 the preemption time, and must not be let back on the reserve for it.
 
-The client is whatever the caller names: the server uses the peer address. Under `mhkg
+The client is whatever the caller names: the server uses the peer address, or behind a
+trusted proxy the address it forwarded for (server.clients). Under `mhkg
 serve` the workers also share which clients ran long queries (server.long_queries), so a
 client shown to send them is kept off the reserve of every worker, not only of the one
 that ran them.

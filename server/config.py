@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from server.clients import trusted_networks
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "MHKG_"
 
@@ -37,6 +39,9 @@ class Settings:
     update_token: str | None = field(default=None, repr=False)
     # IRI prefixes that SERVICE may call; empty = federation refused.
     service_allowlist: tuple[str, ...] = ()
+    # Addresses or networks of reverse proxies and HTTP caches in front, whose
+    # X-Forwarded-For names the client for fair admission (server.clients); empty = none.
+    trusted_proxies: tuple[str, ...] = ()
     cors_origin: str = "*"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -96,6 +101,7 @@ class Settings:
         )
         if min(limits) <= 0:
             raise ValueError("limits must be positive")
+        trusted_networks(self.trusted_proxies)  # a typo must stop the start, not be ignored
 
 
 def _coerce(settings: Settings, name: str, value: object) -> object:

@@ -21,10 +21,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Protocol
 
-from flask import has_request_context, request
+from flask import has_request_context
+from flask import request as http_request
 
 from server import child
 from server.admission import Admission
+from server.clients import client_of_request
 from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
@@ -70,6 +72,7 @@ class ChildProcessExecutor:
     def __init__(self, settings: Settings, shared_marks: LongQueryMarks | None = None) -> None:
         """`shared_marks` are the long queries of the server's other workers (see admission)."""
         self._directory = StoreDirectory(settings.store_dir)
+        self._trusted_proxies = settings.trusted_proxies
         self._timeout_s = settings.query_timeout_s
         self._children = [_QueryProcess(settings) for _ in range(settings.query_processes)]
         self._admission = Admission(self._children, settings.preempt_after_s, shared_marks)
@@ -77,7 +80,7 @@ class ChildProcessExecutor:
     def execute(self, request: QueryRequest | GraphRequest) -> Result:
         """Return the answer, waiting for a free process and the answer within the limit."""
         deadline = time.monotonic() + self._timeout_s
-        client = _client_address()
+        client = _client(self._trusted_proxies)
         reply = self._run_once(request, client, deadline, reserve_allowed=True)
         if isinstance(reply, Failure) and reply.reason == _MADE_WAY:
             # It ran too long on the reserve while others waited: on a full-time process now.
@@ -127,9 +130,11 @@ class ChildProcessExecutor:
             query_process.stop()
 
 
-def _client_address() -> str:
-    """Return who is asking, for fairness between clients: the peer address."""
-    return (request.remote_addr or "") if has_request_context() else ""
+def _client(trusted_proxies: tuple[str, ...]) -> str:
+    """Return who is asking, for fairness between clients (see server.clients)."""
+    if not has_request_context():
+        return ""
+    return client_of_request(http_request, trusted_proxies)
 
 
 class _QueryProcess:

@@ -20,7 +20,8 @@ from prometheus_client import (
     generate_latest,
 )
 
-from server.context import current_executor, current_stats
+from server.clients import client_of_request
+from server.context import current_executor, current_settings, current_stats
 from server.errors import HttpError
 
 blueprint = Blueprint("operations", __name__)
@@ -131,6 +132,8 @@ def _access_line(route: str, response: Response, elapsed: float) -> str:
     entry = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "remote": request.remote_addr,
+        # Who the query time is charged to: behind a trusted proxy, whom it forwarded for.
+        "client": client_of_request(request, current_settings().trusted_proxies),
         "method": request.method,
         "path": request.path,  # not the query string: it holds the query
         "route": route,

@@ -8,7 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from server.admission import Admission
 from server.store import StoreDirectory
+from tests.http.conftest import settings_for
 from tests.http.support import UPDATE_TOKEN, graph_sizes
 
 
@@ -89,3 +91,32 @@ def test_access_log_shortens_queries_and_never_logs_tokens(
     assert entry["sparql_chars"] == len(long_update)
     assert len(entry["sparql"]) == 200 and "\n" not in entry["sparql"]
     assert UPDATE_TOKEN not in json.dumps(entry) and "in-the-url" not in json.dumps(entry)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_charged_and_logged(
+    read_store, make_app, log_lines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    charged: list[str] = []
+    acquire = Admission.acquire
+
+    def recording_acquire(self, client: str, *args, **kwargs):
+        charged.append(client)
+        return acquire(self, client, *args, **kwargs)
+
+    monkeypatch.setattr(Admission, "acquire", recording_acquire)
+    client = make_app(settings_for(read_store, trusted_proxies=("127.0.0.9",))).test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 198.51.100.1"}
+    proxy, stranger = {"REMOTE_ADDR": "127.0.0.9"}, {"REMOTE_ADDR": "192.0.2.7"}
+    log_lines()
+    for number, peer in enumerate((proxy, stranger)):
+        query = f"ASK {{}} # {number}"  # a new text each time: not from the result cache
+        response = client.get(
+            "/sparql", query_string={"query": query}, headers=forwarded, environ_base=peer
+        )
+        assert response.status_code == 200
+    assert charged == ["198.51.100.1", "192.0.2.7"]
+    entries = [entry for entry in log_lines() if entry["path"] == "/sparql"]
+    assert [(entry["remote"], entry["client"]) for entry in entries] == [
+        ("127.0.0.9", "198.51.100.1"),
+        ("192.0.2.7", "192.0.2.7"),
+    ]
