@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from server.errors import HttpError
 
@@ -19,6 +20,7 @@ QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
 UPDATE_OPERATIONS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+_FORMS_AND_OPERATIONS = QUERY_FORMS | UPDATE_OPERATIONS
 
 _CODEPOINT = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 _STRING_ESCAPE = rf"""\\[tbnrf"'\\]|{_CODEPOINT}"""
@@ -68,8 +70,8 @@ class Inspection:
         return self.form in UPDATE_OPERATIONS
 
 
-@dataclass(frozen=True)
-class _Token:
+# A tuple rather than a dataclass: every query makes one per token, on every request.
+class _Token(NamedTuple):
     kind: str
     text: str
     start: int
@@ -88,7 +90,7 @@ def inspect_update(text: str, allowlist: Sequence[str]) -> Inspection:
 def _inspect(text: str, allowlist: Sequence[str], *, expect_update: bool) -> Inspection:
     tokens = list(_significant_tokens(text))
     words = [token.text.upper() for token in tokens if token.kind == "word"]
-    form = next((word for word in words if word in QUERY_FORMS | UPDATE_OPERATIONS), None)
+    form = next((word for word in words if word in _FORMS_AND_OPERATIONS), None)
     inspection = Inspection(form=form, has_dataset_clause="FROM" in words)
     if inspection.is_update and not expect_update:
         raise HttpError(
@@ -116,11 +118,10 @@ def _inspect(text: str, allowlist: Sequence[str], *, expect_update: bool) -> Ins
 def _significant_tokens(text: str) -> Iterator[_Token]:
     """Yield the tokens of `text` other than space and comments; refuse ambiguous text."""
     hash_line_end = 0  # where the line of the latest IRI containing '#' ends
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        assert match is not None and match.lastgroup is not None  # `other` matches anything
-        kind, value = match.lastgroup, match.group()
+    # `other` matches any character, so the matches follow each other without a gap.
+    for match in _TOKEN.finditer(text):
+        kind, value, position = match.lastgroup, match.group(), match.start()
+        assert kind is not None
         if kind in ("bad_string", "bad_quote"):
             raise _unclear(text, position, "a string literal that does not close")
         if kind == "iri" and _could_be_less_than(value):
@@ -137,7 +138,6 @@ def _significant_tokens(text: str) -> Iterator[_Token]:
             )
         if kind not in ("space", "comment"):
             yield _Token(kind, value, position)
-        position = match.end()
 
 
 def _refuse_deep_nesting(text: str, tokens: list[_Token]) -> None:
