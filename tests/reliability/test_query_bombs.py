@@ -24,8 +24,8 @@ STOP_SLACK_S = 1.5
 BOMBERS = 2 * WORKERS * QUERY_PROCESSES
 ATTACK_S = 6
 # Until every bombing client has shown itself to be one, a fresh client's first bomb may
-# take the reserve until it has used the preemption time (0.5 s of CPU, shared with the
-# other bombs): a few seconds for the bombers that land on one worker.
+# hold the reserve for the preemption time (0.5 s) while others wait; what one worker
+# learns, the others know (server.long_queries), so each bomber costs this once.
 WARM_UP_S = 6
 # Resident memory of the whole tree after an attack, against before it.
 RSS_GROWTH_LIMIT = 1.3
