@@ -31,7 +31,7 @@ from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
 from server.long_queries import LongQueryMarks
-from server.process_usage import usage_of
+from server.process_usage import limit_passed, usage_of
 from server.store import StoreDirectory
 
 # How often a running query is checked (must it make way? its memory?); a reply ends the
@@ -169,15 +169,15 @@ class _QueryProcess:
         The child is also killed as soon as `make_way()` says so (the reply then says that
         it made way), or when it holds more memory than the limit. `used_s` tells the CPU
         time the request used: a query slowed down by a busy machine is not taken for a
-        long one. A child reniced for a long query is
-        replaced as soon as it answers, so that the next request finds a fresh one ready.
+        long one. A child reniced for a long query is replaced as soon as it answers, so
+        that the next request finds a fresh one ready.
         """
         self.ensure_running()
         assert self._connection is not None
         self.used_s = 0.0
         try:
             if not self._ready and not self._await_ready(deadline):
-                return self._overran()
+                return self._stopped("timeout")
             self._connection.send(request)
             started_wall = time.monotonic()
             while (remaining := deadline - time.monotonic()) > 0:
@@ -193,7 +193,7 @@ class _QueryProcess:
                 else:
                     self.used_s = usage.cpu_s - self._cpu_mark
                     if usage.resident_bytes > self._settings.query_memory_bytes:
-                        return self._over_memory()
+                        return self._stopped("memory")
                 if not self._deprioritised and self.used_s >= _LONG_QUERY_S:
                     self._deprioritise()
                 if make_way():
@@ -202,7 +202,7 @@ class _QueryProcess:
         except (EOFError, OSError):
             self._restart()
             return Failure(503, "The query process ended unexpectedly; try again.", "crashed")
-        return self._overran()
+        return self._stopped("timeout")
 
     def _await_ready(self, deadline: float) -> bool:
         """Wait until the child has opened the store; False if the deadline came first."""
@@ -213,23 +213,11 @@ class _QueryProcess:
         self._ready = True
         return True
 
-    def _over_memory(self) -> Failure:
+    def _stopped(self, reason: str) -> Failure:
+        """Replace the child, stopped for passing a limit (`reason`: "timeout" or "memory")."""
         self._restart()
-        limit_mb = self._settings.query_memory_bytes / 1e6
-        return Failure(
-            503,
-            f"The query needed more than the memory limit of {limit_mb:g} MB and was stopped.",
-            "memory",
-        )
-
-    def _overran(self) -> Failure:
-        self._restart()
-        limit = self._settings.query_timeout_s
-        return Failure(
-            503,
-            f"The query ran longer than the time limit of {limit:g} s and was stopped.",
-            "timeout",
-        )
+        message = f"The query {limit_passed(self._settings, reason)} and was stopped."
+        return Failure(503, message, reason)
 
     def ensure_running(self) -> None:
         """Start the child unless it is running.

@@ -1,7 +1,8 @@
 """How much CPU time and memory a child process has used, read from /proc (Linux).
 
 The server checks its query and write processes against the time and memory limits with
-this while it waits for their answer; it is one read of a small file.
+this while it waits for their answer; it is one read of a small file. `limit_passed` says
+which limit a stopped process passed, in the same words for queries and writes.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import NamedTuple
+
+from server.config import Settings
 
 _CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -31,3 +34,10 @@ def usage_of(pid: int) -> Usage | None:
         return Usage(cpu_ticks / _CLOCK_TICKS_PER_S, int(fields[21]) * _PAGE_BYTES)
     except (OSError, ValueError, IndexError):
         return None
+
+
+def limit_passed(settings: Settings, reason: str) -> str:
+    """Return what a process stopped for `reason` ("timeout" or "memory") did, for messages."""
+    if reason == "memory":
+        return f"needed more than the memory limit of {settings.query_memory_bytes / 1e6:g} MB"
+    return f"ran longer than the time limit of {settings.query_timeout_s:g} s"

@@ -19,7 +19,7 @@ from server.config import Settings
 from server.context import current_executor
 from server.errors import HttpError
 from server.jobs import Failure, GraphWriteRequest, UpdateRequest, WriteResult
-from server.process_usage import usage_of
+from server.process_usage import limit_passed, usage_of
 from server.store import StoreDirectory, StoreUnavailable
 
 _LOCK_RETRY_S = 0.05
@@ -131,9 +131,10 @@ def _await_write(
             return connection.recv(), True
         usage = usage_of(pid) if pid is not None else None
         if usage is not None and usage.resident_bytes > settings.query_memory_bytes:
-            limit_mb = settings.query_memory_bytes / 1e6
-            message = f"The write needed more than the memory limit of {limit_mb:g} MB"
-            return Failure(503, f"{message} and was stopped; nothing changed.", "memory"), False
-    limit_s = settings.query_timeout_s
-    message = f"The write ran longer than the time limit of {limit_s:g} s"
-    return Failure(503, f"{message} and was stopped; nothing changed.", "timeout"), False
+            return _stopped(settings, "memory"), False
+    return _stopped(settings, "timeout"), False
+
+
+def _stopped(settings: Settings, reason: str) -> Failure:
+    message = f"The write {limit_passed(settings, reason)} and was stopped; nothing changed."
+    return Failure(503, message, reason)
