@@ -49,6 +49,8 @@ def client_of(peer: str, forwarded_for: Iterable[str], trusted: Sequence[Network
 
 def client_of_request(request: Request, trusted_proxies: tuple[str, ...]) -> str:
     """Return the client of `request`, given the settings' `trusted_proxies`."""
+    if not trusted_proxies:  # the usual case, on every request: no header to read
+        return request.remote_addr or ""
     return client_of(
         request.remote_addr or "",
         request.headers.getlist("X-Forwarded-For"),
