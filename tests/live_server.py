@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.process_usage import usage_of
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 START_WAIT_S = 45
 STOP_WAIT_S = 15
@@ -251,13 +253,8 @@ def process_state(pid: int) -> str:
 
 def resident_bytes(pid: int) -> int:
     """Return the resident set size of `pid` (0 once it has gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    usage = usage_of(pid)
+    return usage.resident_bytes if usage is not None else 0
 
 
 def _wait_until_gone(pid: int) -> bool:

@@ -42,6 +42,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from server.config import Settings  # noqa: E402 - after the path is set
+from server.process_usage import usage_of  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENT_TIMEOUT_S = 60
@@ -207,18 +208,9 @@ def rss_by_role(root: int) -> dict[str, tuple[int, int]]:
         else:
             role = "other"
         count, total = roles.get(role, (0, 0))
-        roles[role] = (count + 1, total + _rss(pid))
+        usage = usage_of(pid)
+        roles[role] = (count + 1, total + (usage.resident_bytes if usage is not None else 0))
     return roles
-
-
-def _rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def learn_traffic(server: Server) -> Traffic:
