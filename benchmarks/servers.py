@@ -10,7 +10,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from benchmarks.client import Connection, Planned, encode_get
+
+# The test suite's port picker, which keeps clear of the ports connections are made from.
+from tests.live_server import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROBE_QUERY = "ASK {}"
@@ -157,13 +159,6 @@ class Server:
         for pid in tree[1:]:  # children that outlived their parent (only ours, by id)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_mhkg(store_dir: Path, logdir: Path, store_url: str | None = None) -> Server:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 START_WAIT_S = 45
 STOP_WAIT_S = 15
 REQUEST_TIMEOUT_S = 15
+_PORT_TRIES = 100
 # The same code as the `mhkg` console script, without depending on where it is installed.
 SERVE_COMMAND = (sys.executable, "-m", "server.cli", "serve")
 
@@ -49,10 +51,32 @@ class Reply:
 
 
 def free_port() -> int:
-    """Return a port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """Return a port on 127.0.0.1 that was free a moment ago, outside the ephemeral range.
+
+    A port from the ephemeral range (which binding to port 0 gives) may be picked again as
+    the local end of a connection to it. Polled before the server listens, such a
+    connection meets itself: the client reads its own request back as the answer, and the
+    server then finds its port taken.
+    """
+    lowest_ephemeral = ephemeral_ports().start
+    candidates = range(max(1024, lowest_ephemeral // 2), lowest_ephemeral)
+    for port in random.sample(candidates, min(_PORT_TRIES, len(candidates))):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port below the ephemeral range in {_PORT_TRIES} tries")
+
+
+def ephemeral_ports() -> range:
+    """Return the range the kernel picks the local ports of connections from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return range(32768, 61000)  # Linux's default
+    return range(int(low), int(high) + 1)
 
 
 def server_environment(store: Path, port: int, **settings: object) -> dict[str, str]:

@@ -27,7 +27,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from server.config import Settings  # noqa: E402 - after the path is set
 from server.process_usage import usage_of  # noqa: E402
+from tests.live_server import free_port  # noqa: E402 - keeps clear of ephemeral ports
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 CLIENT_TIMEOUT_S = 60
@@ -101,13 +101,6 @@ class Traffic:
     api_paths: list[str]
     query_texts: list[str]
     etags: dict[str, str] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    """Return a port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def build_store(root: Path) -> Path:

@@ -26,7 +26,14 @@ from tests.http.support import (
     load_disguises,
     service_disguises,
 )
-from tests.live_server import PROJECT_ROOT, LiveServer, Reply, free_port, server_environment
+from tests.live_server import (
+    PROJECT_ROOT,
+    LiveServer,
+    Reply,
+    ephemeral_ports,
+    free_port,
+    server_environment,
+)
 from tests.server.conftest import MAX_REQUEST_BYTES, MAX_ROWS, TIMEOUT_S
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -291,3 +298,11 @@ def test_serve_refuses_a_corrupt_store(tmp_path: Path) -> None:
     )
     assert finished.returncode != 0
     assert "not available" in finished.stderr
+
+
+def test_servers_listen_on_ports_no_connection_starts_from() -> None:
+    # Polling a port from the ephemeral range before the server listens can connect the
+    # client to itself (seen in CI: the "answer" was the request line it had just sent).
+    ports = [free_port() for _ in range(50)]
+    assert not set(ports) & set(ephemeral_ports())
+    assert all(1024 <= port < 65536 for port in ports)
