@@ -12,6 +12,10 @@ one. Two rules keep a flood of long queries from starving everyone else:
   way once it has run `preempt_after_s` while other requests wait: the caller stops it and
   queues it again for a full-time process. Short queries keep being answered while every
   other process is busy for minutes, and a query that made way is late, not refused.
+- A waiting room. A request waits for a process in one of the worker's request threads,
+  and a request thread is what the next short query needs first. So only
+  `waiting_room` requests that may not use the reserve wait at once; one more is refused
+  at once (`Crowded`) rather than take a thread the reserve's users need.
 
 Query time is what the caller measures (the server uses the CPU time of the query process,
 so a query slowed down by a busy machine is not taken for a long one). A query cut short,
@@ -58,11 +62,17 @@ class Lease(Generic[P]):
     started: float = field(default_factory=time.monotonic)
 
 
+class Crowded(Exception):
+    """Too many requests that may not use the reserve are waiting already; try later."""
+
+
 @dataclass(eq=False)
 class _Waiter(Generic[P]):
     client: str
     arrival: int
     reserve_allowed: bool
+    # Kept off the reserve when it came (by its history or `reserve_allowed`).
+    off_reserve: bool = False
     lease: Lease[P] | None = None
 
 
@@ -87,9 +97,12 @@ class Admission(Generic[P]):
         processes: list[P],
         preempt_after_s: float,
         shared_marks: LongQueryMarks | None = None,
+        waiting_room: int | None = None,
     ) -> None:
+        """`waiting_room`: how many requests kept off the reserve may wait (None: any)."""
         self._preempt_after_s = preempt_after_s
         self._shared_marks = shared_marks
+        self._waiting_room = waiting_room
         self._condition = threading.Condition()
         self._idle = list(processes)
         # With a single process there is no reserve: it must be able to run anything.
@@ -106,11 +119,16 @@ class Admission(Generic[P]):
         """Return a lease on a process, waiting until `deadline` (monotonic); None if none.
 
         A request that already made way on the reserve asks with `reserve_allowed` False.
+        Raise Crowded, without waiting, when the waiting room is full (see the module).
         """
         with self._condition:
             waiter: _Waiter[P] = _Waiter(client, next(self._arrivals), reserve_allowed)
+            waiter.off_reserve = not self._may_use_reserve(waiter, time.monotonic())
             self._waiting.append(waiter)
             self._hand_over()
+            if waiter.lease is None and waiter.off_reserve and self._waiting_room_full():
+                self._waiting.remove(waiter)
+                raise Crowded
             while waiter.lease is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -164,6 +182,12 @@ class Admission(Generic[P]):
             handed = True
         if handed:
             self._condition.notify_all()
+
+    def _waiting_room_full(self) -> bool:
+        """Tell whether more requests kept off the reserve wait than the room holds."""
+        if self._waiting_room is None:
+            return False
+        return sum(waiter.off_reserve for waiter in self._waiting) > self._waiting_room
 
     def _may_use_reserve(self, waiter: _Waiter[P], now: float) -> bool:
         if not waiter.reserve_allowed:

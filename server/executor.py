@@ -25,7 +25,7 @@ from flask import has_request_context
 from flask import request as http_request
 
 from server import child
-from server.admission import Admission
+from server.admission import Admission, Crowded
 from server.clients import client_of_request
 from server.config import Settings
 from server.errors import HttpError
@@ -42,6 +42,9 @@ _CHECK_EVERY_S = 0.05
 _LONG_QUERY_S = 0.25
 _LONG_QUERY_NICENESS = 10
 _MADE_WAY = "made_way"
+# Request threads of a worker kept from requests that wait off the reserve: one for a short
+# query waiting for the reserve, one for /healthz and answers from the cache.
+_THREADS_FOR_OTHERS = 2
 # Replies to queries stopped before their end: their clients count as sending long ones.
 _CUT_SHORT = frozenset({"timeout", "memory", _MADE_WAY})
 
@@ -75,7 +78,10 @@ class ChildProcessExecutor:
         self._trusted_proxies = settings.trusted_proxies
         self._timeout_s = settings.query_timeout_s
         self._children = [_QueryProcess(settings) for _ in range(settings.query_processes)]
-        self._admission = Admission(self._children, settings.preempt_after_s, shared_marks)
+        waiting_room = max(0, settings.threads - settings.query_processes - _THREADS_FOR_OTHERS)
+        self._admission = Admission(
+            self._children, settings.preempt_after_s, shared_marks, waiting_room
+        )
 
     def execute(self, request: QueryRequest | GraphRequest) -> Result:
         """Return the answer, waiting for a free process and the answer within the limit."""
@@ -97,7 +103,16 @@ class ChildProcessExecutor:
         *,
         reserve_allowed: bool,
     ) -> Result | Failure:
-        lease = self._admission.acquire(client, deadline, reserve_allowed)
+        try:
+            lease = self._admission.acquire(client, deadline, reserve_allowed)
+        except Crowded:
+            raise HttpError(
+                503,
+                "The server is busy with long queries, and yours have been long lately; "
+                f"try again in {self._timeout_s:g} s.",
+                reason="crowded",
+                headers={"Retry-After": str(math.ceil(self._timeout_s))},
+            ) from None
         if lease is None:
             raise HttpError(
                 503,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from server.admission import Admission
+import pytest
+
+from server.admission import Admission, Crowded
 
 PREEMPT_S = 0.5
 
@@ -100,3 +102,28 @@ def test_a_single_process_has_no_reserve() -> None:
     assert lease is not None and not lease.reserve
     admission.release(lease, 30.0, cut_short=True)
     assert admission.acquire("bomber", time.monotonic() + 1) is not None
+
+
+def test_only_the_waiting_room_waits_off_the_reserve() -> None:
+    # Each waiting request holds a request thread; past the room, the next one kept off
+    # the reserve is refused at once, so threads stay free for the reserve's users.
+    admission: Admission[str] = Admission(["a", "b"], PREEMPT_S, waiting_room=1)
+    full = admission.acquire("bomber", time.monotonic() + 1)
+    assert full is not None
+    admission.release(full, 0.1, cut_short=True)
+    full = admission.acquire("bomber", time.monotonic() + 1)
+    assert full is not None and not full.reserve
+    results: dict = {}
+    waiting = _waiting_acquire(admission, "bomber", results)
+    time.sleep(0.05)
+    started = time.monotonic()
+    with pytest.raises(Crowded):
+        admission.acquire("bomber", started + 2)
+    assert time.monotonic() - started < 0.5, "it waited before being refused"
+    with pytest.raises(Crowded):
+        admission.acquire("newcomer", time.monotonic() + 2, reserve_allowed=False)
+    lookup = admission.acquire("lookup", time.monotonic() + 0.2)
+    assert lookup is not None and lookup.reserve, "the reserve's users still get in"
+    admission.release(full, 2.0, cut_short=True)
+    waiting.join(timeout=2)
+    assert results["bomber"] is not None, "the one in the room got the next process"

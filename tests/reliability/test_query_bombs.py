@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, running_server
 from tests.reliability.attack import (
     BOMBS,
     LOOKUP,
@@ -14,7 +16,7 @@ from tests.reliability.attack import (
     query_path,
     run_attack,
 )
-from tests.reliability.conftest import QUERY_PROCESSES, TIMEOUT_S, WORKERS
+from tests.reliability.conftest import QUERY_PROCESSES, SERVER_SETTINGS, TIMEOUT_S, WORKERS
 
 # The lookup latency promised while bombs run (the bar).
 LOOKUP_P99_S = 1.0
@@ -104,3 +106,26 @@ def test_lookups_stay_fast_during_a_flood_of_bombs(
     )
     assert_bombs_stopped_and_lookups_answered(outcome)
     assert_recovered(server, before, workers, rss_before)
+
+
+def test_lookups_stay_fast_when_every_bomber_reaches_the_same_worker(
+    reliability_store: Path, tmp_path: Path
+) -> None:
+    # granian's workers accept connections whether or not a request thread is free, so
+    # two workers may well share bombers 8 to 0. A bomb waiting for a process holds a
+    # thread: with one thread per bomber, a lookup would wait in granian's queue for a
+    # bomb to end. Only the admission's waiting room keeps a thread free for it.
+    threads = 8
+    settings = {**SERVER_SETTINGS, "workers": 1, "threads": threads}
+    with running_server(reliability_store, tmp_path / "server.log", **settings) as server:
+        outcome = run_attack(
+            server,
+            clients=[bomber_address(number) for number in range(threads)],
+            connections_per_client=1,
+            seconds=ATTACK_S,
+            warm_up_s=WARM_UP_S,
+        )
+    assert_bombs_stopped_and_lookups_answered(outcome)
+    crowded = [reply for _, reply in outcome.bomb_replies if "busy with long" in reply.text]
+    assert crowded, "no bomb was refused for a full waiting room"
+    assert all(reply.headers["Retry-After"] == str(TIMEOUT_S) for reply in crowded)
