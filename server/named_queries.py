@@ -61,6 +61,7 @@ _DATETIME = re.compile(
 )
 # Characters an IRI can never hold; the OpenAPI schema gives this as the pattern.
 IRI_PATTERN = r"^[^\s<>\"{}|\\^`]+$"
+_IRI = re.compile(IRI_PATTERN)
 
 
 class QueryFileError(ValueError):
@@ -93,8 +94,10 @@ class ParameterType:
     def term(self, value: str, base_iri: str) -> ox.NamedNode | ox.Literal:
         """Return `value` as an RDF term; raise ValueError if it does not fit."""
         if self.suffix == "iri":
-            if not value:
-                raise ValueError("an empty IRI")  # it would resolve to the base itself
+            # Checked before resolving: urljoin drops tabs and line breaks, and a reference
+            # left empty resolves to the base itself.
+            if not _IRI.fullmatch(value):
+                raise ValueError('not an IRI (empty, or with spaces or any of <>"{}|\\^`)')
             return _iri(value, base_iri)
         if self.language is not None:
             return ox.Literal(value, language=self.language)
@@ -177,19 +180,19 @@ def resolve(base_iri: str, reference: str) -> str:
 def _typed_lexical(suffix: str, value: str) -> str:
     """Check a typed value and return its canonical lexical form."""
     if suffix == "integer":
-        if not _INTEGER.match(value):
+        if not _INTEGER.fullmatch(value):
             raise ValueError("not an integer")
         return str(int(value))
     if suffix == "decimal":
-        if not _DECIMAL.match(value):
+        if not _DECIMAL.fullmatch(value):
             raise ValueError("not a decimal number")
         return format(Decimal(value).normalize(), "f") if Decimal(value) else "0"
     if suffix == "date":
-        if not _DATE.match(value):
+        if not _DATE.fullmatch(value):
             raise ValueError("not a date")
         return datetime.date.fromisoformat(value).isoformat()
     if suffix == "datetime":
-        if not _DATETIME.match(value):
+        if not _DATETIME.fullmatch(value):
             raise ValueError("not a date and time")
         datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         return value
