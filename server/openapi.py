@@ -161,6 +161,8 @@ def _parameter(parameter: Parameter, suggested: list[Choice]) -> dict[str, objec
     description = f"{'Required' if parameter.required else 'Optional'}: {parameter.type.expects}."
     if parameter.default is not None:
         description += f" Default: {parameter.default}."
+    if not parameter.required:
+        description += " An empty value counts as not given, as an empty form field does."
     if suggested:
         description += f" The graph holds {len(suggested)} known values" + (
             f"; the first {MAX_EXAMPLES} are given as examples."
@@ -174,6 +176,8 @@ def _parameter(parameter: Parameter, suggested: list[Choice]) -> dict[str, objec
         "description": description,
         "schema": schema,
     }
+    if not parameter.required:
+        result["allowEmptyValue"] = True
     examples = _examples(parameter, suggested)
     if examples:
         result["examples"] = examples

@@ -348,6 +348,8 @@ def test_parameters_suggest_values_from_the_graph(document: dict) -> None:
     )
     language = parameter("/api/discrepanties", "taal")
     assert language["schema"]["enum"] == ["nl", "en", "*"]
+    # An empty optional value counts as not given (an empty form field); a required one is refused.
+    assert language["allowEmptyValue"] is True and "allowEmptyValue" not in actor
     day = parameter("/api/toezeggingen-voor-datum", "datum")
     assert day["schema"]["format"] == "date"
     assert next(iter(day["examples"].values()))["value"] == "2021-09-01"
