@@ -47,8 +47,10 @@ class Settings:
     port: int = 8000
     workers: int = 2
     # Request threads per worker: more than query_processes, so that clients can wait for
-    # a free query process while /healthz and cached answers are still served.
-    threads: int = 8
+    # a free query process while /healthz and cached answers are still served. Those that
+    # wait for long-query clients are bounded (server.admission's waiting room); the rest
+    # let one client's burst of heavy queries wait its turn rather than be refused.
+    threads: int = 32
     # Build versions kept on disk besides the current one, for readers still on them.
     keep_versions: int = 2
     # Published in the dataset description (dcat:contactPoint) when set.

@@ -6,11 +6,12 @@ import socket
 import time
 from contextlib import ExitStack
 
+from server.config import Settings
 from tests.live_server import LiveServer
 from tests.reliability.conftest import WORKERS
 
-# Far more half-open requests than the server has request threads (8 per worker).
-SLOW_CLIENTS = 8 * WORKERS * 4
+# Far more half-open requests than the server has request threads.
+SLOW_CLIENTS = Settings().threads * WORKERS * 4
 # What a normal request may take while they hang on.
 ANSWER_WITHIN_S = 1.0
 
