@@ -71,7 +71,8 @@ class _Waiter(Generic[P]):
     client: str
     arrival: int
     reserve_allowed: bool
-    # Kept off the reserve when it came (by its history or `reserve_allowed`).
+    # Found no free process when it came, and was kept off the reserve (by its client's
+    # history or `reserve_allowed`): it counts against the waiting room.
     off_reserve: bool = False
     lease: Lease[P] | None = None
 
@@ -123,12 +124,13 @@ class Admission(Generic[P]):
         """
         with self._condition:
             waiter: _Waiter[P] = _Waiter(client, next(self._arrivals), reserve_allowed)
-            waiter.off_reserve = not self._may_use_reserve(waiter, time.monotonic())
             self._waiting.append(waiter)
             self._hand_over()
-            if waiter.lease is None and waiter.off_reserve and self._waiting_room_full():
-                self._waiting.remove(waiter)
-                raise Crowded
+            if waiter.lease is None and self._waiting_room is not None:
+                waiter.off_reserve = not self._may_use_reserve(waiter, time.monotonic())
+                if waiter.off_reserve and self._waiting_room_full():
+                    self._waiting.remove(waiter)
+                    raise Crowded
             while waiter.lease is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -185,8 +187,7 @@ class Admission(Generic[P]):
 
     def _waiting_room_full(self) -> bool:
         """Tell whether more requests kept off the reserve wait than the room holds."""
-        if self._waiting_room is None:
-            return False
+        assert self._waiting_room is not None
         return sum(waiter.off_reserve for waiter in self._waiting) > self._waiting_room
 
     def _may_use_reserve(self, waiter: _Waiter[P], now: float) -> bool:
