@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import LiveServer, running_server
+from tests.live_server import SERVE_COMMAND, LiveServer, running_server
 from tests.reliability.attack import (
     BOMBS,
     LOOKUP,
@@ -111,13 +111,22 @@ def test_lookups_stay_fast_during_a_flood_of_bombs(
 def test_lookups_stay_fast_when_every_bomber_reaches_the_same_worker(
     reliability_store: Path, tmp_path: Path
 ) -> None:
-    # granian's workers accept connections whether or not a request thread is free, so
-    # two workers may well share bombers 8 to 0. A bomb waiting for a process holds a
-    # thread: with one thread per bomber, a lookup would wait in granian's queue for a
-    # bomb to end. Only the admission's waiting room keeps a thread free for it.
+    check_one_worker_flood(reliability_store, tmp_path / "server.log")
+
+
+def check_one_worker_flood(
+    store: Path, log: Path, command: tuple[str, ...] = SERVE_COMMAND
+) -> None:
+    """Flood a one-worker server with as many bombing clients as it has request threads.
+
+    granian's workers accept connections whether or not a request thread is free, so two
+    workers may well share bombers 8 to 0. A bomb waiting for a process holds a thread:
+    with one thread per bomber, a lookup would wait in granian's queue for a bomb to end.
+    Only the admission's waiting room keeps a thread free for it.
+    """
     threads = 8
     settings = {**SERVER_SETTINGS, "workers": 1, "threads": threads}
-    with running_server(reliability_store, tmp_path / "server.log", **settings) as server:
+    with running_server(store, log, command=command, **settings) as server:
         outcome = run_attack(
             server,
             clients=[bomber_address(number) for number in range(threads)],

@@ -99,6 +99,14 @@ def test_the_bomb_check_fails_first_come_first_served(weak_server: LiveServer) -
         bombs.test_lookups_stay_fast_during_a_flood_of_bombs(weak_server, bombs.BOMBERS, 1)
 
 
+def test_the_one_worker_flood_check_fails_without_the_waiting_room(
+    weak_store: Path, tmp_path: Path
+) -> None:
+    command = (*weakened.command("no-waiting-room"), "serve")
+    with pytest.raises(AssertionError, match="lookup"):
+        bombs.check_one_worker_flood(weak_store, tmp_path / "server.log", command)
+
+
 def test_the_body_check_fails_without_draining(weak_server: LiveServer, weak_store: Path) -> None:
     routes = discover_routes(weak_store)
     with pytest.raises((AssertionError, OSError)):  # a broken pipe, or a missing answer

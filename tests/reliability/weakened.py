@@ -34,6 +34,12 @@ def _first_come_first_served() -> None:
     admission.Admission._priority = lambda self, waiter, now: (0, 0.0, waiter.arrival)
 
 
+def _no_waiting_room() -> None:
+    from server import admission
+
+    admission.Admission._waiting_room_full = lambda self: False
+
+
 def _no_drain() -> None:
     from server import errors
 
@@ -78,6 +84,7 @@ WEAKNESSES: dict[str, Callable[[], None]] = {
     "open-guard": _open_guard,
     "no-token-check": _no_token_check,
     "first-come-first-served": _first_come_first_served,
+    "no-waiting-room": _no_waiting_room,
     "no-drain": _no_drain,
     "no-nesting-limit": _no_nesting_limit,
     "links-as-they-are": _links_followed_as_they_are,
