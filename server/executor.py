@@ -31,12 +31,9 @@ from server.config import Settings
 from server.errors import HttpError
 from server.jobs import Failure, GraphRequest, QueryRequest, Result
 from server.long_queries import LongQueryMarks
-from server.process_usage import limit_passed, usage_of
+from server.process_usage import CHECK_EVERY_S, limit_passed, usage_of
 from server.store import StoreDirectory
 
-# How often a running query is checked (must it make way? its memory?); a reply ends the
-# wait at once.
-_CHECK_EVERY_S = 0.05
 # A query that has used this much CPU gets a lower CPU priority, so that short queries
 # started meanwhile are not slowed down by it; its process is replaced before the next one.
 _LONG_QUERY_S = 0.25
@@ -196,7 +193,7 @@ class _QueryProcess:
             self._connection.send(request)
             started_wall = time.monotonic()
             while (remaining := deadline - time.monotonic()) > 0:
-                if self._readable(min(remaining, _CHECK_EVERY_S)):
+                if self._readable(min(remaining, CHECK_EVERY_S)):
                     reply, cpu_total = self._connection.recv()
                     self.used_s, self._cpu_mark = cpu_total - self._cpu_mark, cpu_total
                     if self._deprioritised:

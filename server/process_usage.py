@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 from server.config import Settings
 
+# How often a running query or write process is checked against the limits (and, for a
+# query, whether it must make way); its reply ends the wait at once.
+CHECK_EVERY_S = 0.05
 _CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

@@ -19,12 +19,10 @@ from server.config import Settings
 from server.context import current_executor
 from server.errors import HttpError
 from server.jobs import Failure, GraphWriteRequest, UpdateRequest, WriteResult
-from server.process_usage import limit_passed, usage_of
+from server.process_usage import CHECK_EVERY_S, limit_passed, usage_of
 from server.store import StoreDirectory, StoreUnavailable
 
 _LOCK_RETRY_S = 0.05
-# How often a running write is checked against the memory limit; its reply ends the wait.
-_CHECK_EVERY_S = 0.05
 
 
 def require_write_token(settings: Settings, authorization: str | None) -> None:
@@ -127,7 +125,7 @@ def _await_write(
     declare entities that expand to gigabytes.
     """
     while (remaining := deadline - time.monotonic()) > 0:
-        if connection.poll(min(remaining, _CHECK_EVERY_S)):
+        if connection.poll(min(remaining, CHECK_EVERY_S)):
             return connection.recv(), True
         usage = usage_of(pid) if pid is not None else None
         if usage is not None and usage.resident_bytes > settings.query_memory_bytes:
